@@ -1,0 +1,250 @@
+"""Graph checks over a merged knowledge base: references, edge kinds, cycles, reachability,
+translations and the vocabulary contract. Schema checks happen earlier, in :mod:`engine.loader`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+import networkx as nx
+
+from .problems import Problem, Severity, did_you_mean
+from .schema import (CHECK_KINDS, FACT_KINDS, TEXT_FIELDS, AssertAction, BoostAction, RuleOutAction,
+                     SuggestsEdge, Text)
+from .yamlsource import YamlError, load_yaml_file
+
+if TYPE_CHECKING:
+    from .loader import Item, LoadResult
+
+_ANSWERS = {kind: ("yes", "no", "unknown") for kind in FACT_KINDS} | {
+    kind: ("found", "ok", "skip") for kind in CHECK_KINDS}
+# Which node kinds each edge kind may join: (sources, targets)
+_EDGE_ENDS = {
+    "suggests": (FACT_KINDS, CHECK_KINDS),
+    "rules_out": (FACT_KINDS + CHECK_KINDS, CHECK_KINDS),
+    "weakens": (FACT_KINDS + CHECK_KINDS, CHECK_KINDS),
+    "refines": (CHECK_KINDS, CHECK_KINDS),
+    "leads_to": (FACT_KINDS, FACT_KINDS),
+}
+
+
+def _problem(where: tuple[str, int, int], message: str, code: str,
+             severity: Severity = Severity.ERROR) -> Problem:
+    return Problem(*where, message, severity, code)
+
+
+def check_graph(result: LoadResult) -> list[Problem]:
+    """Every graph-level problem of ``result.kb`` (which the loader built from valid items)."""
+    problems: list[Problem] = []
+    problems += _references(result)
+    problems += _cycles(result)
+    problems += _reachability(result)
+    problems += _translations(result)
+    problems += _refs_and_vocabulary(result)
+    return problems
+
+
+def _unknown(ident: str, result: LoadResult, item: Item, loc: tuple, what: str) -> Problem | None:
+    if ident in result.declared_ids:
+        return None
+    hint = did_you_mean(ident, result.declared_ids)
+    return _problem(item.position(loc), f"{what}: unknown id {ident!r}{hint}", "unknown-id")
+
+
+def _references(result: LoadResult) -> Iterator[Problem]:
+    kb = result.kb
+    assert kb is not None
+    for edge, item in zip(kb.edges, result.edge_items):
+        what = f"{edge.kind} edge {edge.source}->{edge.target}"
+        sources, targets = _EDGE_ENDS[edge.kind]
+        for end, allowed in (("source", sources), ("target", targets)):
+            ident = getattr(edge, end)
+            bad = _unknown(ident, result, item, (end,), what)
+            if bad:
+                yield bad
+                continue
+            node = kb.nodes.get(ident)
+            if node is not None and node.kind not in allowed:
+                yield _problem(item.position((end,)),
+                               f"{what}: the {end} of a {edge.kind} edge must be a {' or '.join(allowed)}, "
+                               f"and {ident!r} is a {node.kind}", "edge-kind")
+        when = getattr(edge, "when", None)
+        src = kb.nodes.get(edge.source)
+        if when and src is not None and when not in _ANSWERS[src.kind]:
+            yield _problem(item.position(("when",)),
+                           f"{what}: {when!r} is not an answer to a {src.kind}; use one of "
+                           f"{', '.join(_ANSWERS[src.kind])}", "answer")
+        if isinstance(edge, SuggestsEdge) and src is not None and src.kind in FACT_KINDS:
+            base = src.base_rate  # type: ignore[union-attr]
+            if edge.strength <= base:
+                yield _problem(item.position(("strength",)),
+                               f"{what}: strength {edge.strength} is not above {edge.source}'s base rate "
+                               f"{base}, so a 'yes' would lower the target instead of suggesting it",
+                               "weak-edge", Severity.WARNING)
+    for rule in kb.rules:
+        item = result.rule_items[rule.id]
+        what = f"rule {rule.id!r}"
+        for ident, answer in rule.if_.items():
+            bad = _unknown(ident, result, item, ("if", ident), what)
+            if bad:
+                yield bad
+                continue
+            node = kb.nodes.get(ident)
+            if node is not None and answer not in _ANSWERS[node.kind]:
+                yield _problem(item.position(("if", ident)),
+                               f"{what}: {answer!r} is not an answer to the {node.kind} {ident!r}; use one of "
+                               f"{', '.join(_ANSWERS[node.kind])}", "answer")
+        for index, action in enumerate(rule.then):
+            if isinstance(action, BoostAction):
+                key, ident, allowed = "boost", action.boost, CHECK_KINDS
+            elif isinstance(action, RuleOutAction):
+                key, ident, allowed = "rule_out", action.rule_out, CHECK_KINDS
+            else:
+                assert isinstance(action, AssertAction)
+                key, ident, allowed = "assert", action.assert_, FACT_KINDS
+            loc = ("then", index, key)
+            bad = _unknown(ident, result, item, loc, what)
+            if bad:
+                yield bad
+                continue
+            node = kb.nodes.get(ident)
+            if node is not None and node.kind not in allowed:
+                yield _problem(item.position(loc), f"{what}: {key} needs a {' or '.join(allowed)}, "
+                                                   f"and {ident!r} is a {node.kind}", "edge-kind")
+
+
+def _cycles(result: LoadResult) -> Iterator[Problem]:
+    kb = result.kb
+    assert kb is not None
+    for kind, label in (("refines", "refines"), ("leads_to", "leads_to")):
+        graph = nx.DiGraph()
+        where = {}
+        for edge, item in zip(kb.edges, result.edge_items):
+            if edge.kind == kind:
+                graph.add_edge(edge.source, edge.target)
+                where[(edge.source, edge.target)] = item
+        yield from _report_cycles(graph, lambda u, v: where[(u, v)], label)
+    # A rule that asserts a fact feeding (through other rules) its own conditions.
+    derive = nx.DiGraph()
+    rule_of: dict[tuple[str, str], str] = {}
+    for rule in kb.rules:
+        for action in rule.then:
+            if isinstance(action, AssertAction):
+                for cond in rule.if_:
+                    derive.add_edge(cond, action.assert_)
+                    rule_of.setdefault((cond, action.assert_), rule.id)
+    yield from _report_cycles(derive, lambda u, v: result.rule_items[rule_of[(u, v)]], "rule")
+
+
+def _report_cycles(graph: nx.DiGraph, item_of, label: str) -> Iterator[Problem]:
+    """One problem per cycle, placed at the cycle's edge from the latest layer (the one that closed it)."""
+    reported: set[frozenset] = set()
+    for component in nx.strongly_connected_components(graph):
+        if len(component) == 1:
+            node = next(iter(component))
+            if not graph.has_edge(node, node):
+                continue
+        cycle = nx.find_cycle(graph.subgraph(component))
+        key = frozenset(component)
+        if key in reported:
+            continue
+        reported.add(key)
+        path = " -> ".join([u for u, _ in cycle] + [cycle[0][0]])
+        latest = max((item_of(u, v) for u, v in cycle), key=lambda item: item.layer)
+        yield _problem(latest.position(), f"{label} cycle: {path}", "cycle")
+
+
+def _reachability(result: LoadResult) -> Iterator[Problem]:
+    """Every reason and strategy must be reachable from some symptom, fact or question."""
+    kb = result.kb
+    assert kb is not None
+    graph = nx.DiGraph()
+    start = object()
+    graph.add_node(start)
+    for fact in kb.facts:
+        graph.add_edge(start, fact.id)
+    used: set[str] = set()
+    for edge in kb.edges:
+        used.add(edge.source)
+        if edge.kind in ("suggests", "refines", "leads_to"):
+            graph.add_edge(edge.source, edge.target)
+    for rule in kb.rules:
+        used.update(rule.if_)
+        for action in rule.then:
+            target = (action.boost if isinstance(action, BoostAction) and action.factor > 1
+                      else action.assert_ if isinstance(action, AssertAction) else None)
+            if target:
+                for cond in rule.if_:
+                    graph.add_edge(cond, target)
+    reachable = nx.descendants(graph, start)
+    for node in kb.checks:
+        if node.id not in reachable:
+            yield _problem(result.node_items[node.id].position(),
+                           f"{node.kind} {node.id!r} ({node.ref}) cannot be reached: no symptom, fact or "
+                           "question suggests it (add a suggests edge or a rule)", "unreachable",
+                           Severity.WARNING)
+    for node in kb.facts:
+        if node.id not in used:
+            yield _problem(result.node_items[node.id].position(),
+                           f"{node.kind} {node.id!r} is never used: no edge or rule starts from it",
+                           "unused", Severity.WARNING)
+
+
+def _texts(obj, fields) -> Iterator[tuple[str, Text]]:
+    for name in fields:
+        value = getattr(obj, name, None)
+        if isinstance(value, Text):
+            yield name, value
+
+
+def _translations(result: LoadResult) -> Iterator[Problem]:
+    kb = result.kb
+    assert kb is not None
+    pairs: list = [(node, result.node_items[node.id], f"node {node.id!r}", TEXT_FIELDS)
+                   for node in kb.nodes.values()]
+    pairs += [(edge, item, f"{edge.kind} edge {edge.source}->{edge.target}", ("because",))
+              for edge, item in zip(kb.edges, result.edge_items)]
+    pairs += [(rule, result.rule_items[rule.id], f"rule {rule.id!r}", ("because",)) for rule in kb.rules]
+    for obj, item, what, fields in pairs:
+        for name, text in _texts(obj, fields):
+            if not (text.ja or "").strip():
+                yield _problem(item.position((name,)), f"{what}: {name} has no Japanese text (ja)",
+                               "missing-translation", Severity.WARNING)
+
+
+def _refs_and_vocabulary(result: LoadResult) -> Iterator[Problem]:
+    from knowledge import vocabulary_file
+
+    from .loader import display_path
+
+    kb = result.kb
+    assert kb is not None
+    seen: dict[str, str] = {}
+    for node in kb.checks:
+        if node.ref in seen:
+            yield _problem(result.node_items[node.id].position(("ref",)),
+                           f"node {node.id!r}: ref {node.ref!r} is already used by {seen[node.ref]!r}",
+                           "duplicate")
+        else:
+            seen[node.ref] = node.id
+    path = vocabulary_file()
+    try:
+        vocab = load_yaml_file(path, display_path(path))
+    except YamlError as exc:  # pragma: no cover - the file ships with the package
+        yield _problem((exc.path, exc.line, exc.col), exc.message, "yaml")
+        return
+    data = vocab.data or {}
+    for section, kinds, by in (("reasons", ("reason",), "ref"), ("strategies", ("strategy",), "ref"),
+                               ("symptoms", ("symptom",), "id"), ("context", ("context", "question"), "id")):
+        for key in data.get(section) or {}:
+            key = str(key)
+            node = kb.by_ref.get(key) if by == "ref" else kb.nodes.get(key)
+            where = vocab.position((section, key), key=True)
+            if node is None:
+                yield _problem((vocab.path, *where),
+                               f"the graph has no {kinds[0]} with {by} {key!r}, which the vocabulary requires",
+                               "vocabulary")
+            elif node.kind not in kinds:
+                yield _problem((vocab.path, *where),
+                               f"{by} {key!r} must be a {' or '.join(kinds)}, and the graph has a {node.kind}",
+                               "vocabulary")

@@ -1,0 +1,30 @@
+"""Shared fixtures: run the CLI in-process or as a real subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def cli(capsys):
+    """Call `nn-triage ARGS...` in-process; returns (exit code, stdout, stderr)."""
+    from tui.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def run_cli(*args: str, cwd: Path | None = None, input: str | None = None, timeout: float = 60):
+    """`python -m tui ARGS...` as a separate process (what a user's shell runs)."""
+    return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True,
+                          cwd=cwd or ROOT, input=input, timeout=timeout)

@@ -1,0 +1,155 @@
+"""The `nn-triage` command line. Textual is imported only when the TUI itself is asked for.
+
+stdout carries data (JSON, Mermaid, reports); stderr carries one-line diagnostics.
+Exit codes: 0 ok, 1 problems found or bad input, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from enum import IntEnum
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Sequence
+
+
+class Exit(IntEnum):
+    OK = 0
+    PROBLEMS = 1
+    USAGE = 2
+
+
+def _version() -> str:
+    try:
+        return version("nn-triage")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0+unknown"
+
+
+def _err(message: str) -> None:
+    print(f"nn-triage: {message}", file=sys.stderr)
+
+
+def _layers(args: argparse.Namespace) -> list[Path]:
+    return [Path(p) for p in (getattr(args, "dirs", None) or []) + (getattr(args, "knowledge", None) or [])]
+
+
+def cmd_kb_validate(args: argparse.Namespace) -> int:
+    import time
+
+    from engine.loader import load_knowledge
+
+    started = time.perf_counter()
+    result = load_knowledge(_layers(args), shipped=not args.only)
+    elapsed = (time.perf_counter() - started) * 1000
+    problems = sorted(result.problems, key=lambda p: (p.path, p.line, p.col, p.message))
+    if args.json:
+        out = {"ok": not problems, "problems": [p.as_dict() for p in problems],
+               "counts": result.kb.counts() if result.kb else None,
+               "version": result.kb.version if result.kb else None, "ms": round(elapsed, 1)}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return Exit.PROBLEMS if problems else Exit.OK
+    for problem in problems:
+        tag = "" if problem.severity.value == "error" else " [warning]"
+        print(f"{problem}{tag}")
+    if problems:
+        errors = sum(1 for p in problems if p.severity.value == "error")
+        print(f"{len(problems)} problem(s): {errors} error(s), {len(problems) - errors} warning(s)",
+              file=sys.stderr)
+        return Exit.PROBLEMS
+    assert result.kb is not None
+    c = result.kb.counts()
+    print(f"ok: {c['files']} files, {c.get('symptom', 0)} symptoms, {c.get('context', 0)} context facts, "
+          f"{c.get('question', 0)} questions, {c.get('reason', 0)} reasons, {c.get('strategy', 0)} strategies, "
+          f"{c['edges']} edges, {c['rules']} rules; schema, references, edge kinds, cycles, reachability, "
+          f"translations and vocabulary checked in {elapsed:.0f} ms (version {result.kb.version})")
+    return Exit.OK
+
+
+def _load_or_report(args: argparse.Namespace):
+    from engine.loader import load_knowledge
+
+    result = load_knowledge(_layers(args), shipped=not getattr(args, "only", False))
+    if result.kb is None:
+        for problem in result.errors:
+            print(problem, file=sys.stderr)
+        _err(f"the knowledge has {len(result.errors)} error(s); run `nn-triage kb validate` for details")
+        return None
+    return result.kb
+
+
+def cmd_kb_dump(args: argparse.Namespace) -> int:
+    from engine.dump import render
+
+    kb = _load_or_report(args)
+    if kb is None:
+        return Exit.PROBLEMS
+    sys.stdout.write(render(kb, args.format, args.lang))
+    return Exit.OK
+
+
+def cmd_kb_schema(args: argparse.Namespace) -> int:
+    from engine.schema import json_schema
+
+    text = json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return Exit.OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nn-triage", description="Find out why a neural network will not train.")
+    parser.add_argument("--version", action="version", version=f"nn-triage {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    kb = sub.add_parser("kb", help="validate, dump and describe the knowledge graph")
+    kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
+
+    def layered(p: argparse.ArgumentParser) -> None:
+        p.add_argument("dirs", nargs="*", metavar="DIR",
+                       help="knowledge folders (or files) layered over the shipped graph")
+        p.add_argument("--knowledge", action="append", metavar="DIR", help="same as DIR; repeatable")
+        p.add_argument("--only", action="store_true", help="use only the given folders, not the shipped graph")
+
+    validate = kb_sub.add_parser("validate", help="schema and graph checks, `path:line:col: message` each")
+    layered(validate)
+    validate.add_argument("--json", action="store_true", help="print the result as JSON")
+    validate.set_defaults(func=cmd_kb_validate)
+
+    dump = kb_sub.add_parser("dump", help="print the merged graph")
+    layered(dump)
+    dump.add_argument("--format", choices=("json", "mermaid", "dot"), default="json")
+    dump.add_argument("--lang", choices=("en", "ja"), default="en", help="label language (mermaid, dot)")
+    dump.set_defaults(func=cmd_kb_dump)
+
+    schema = kb_sub.add_parser("schema", help="print the JSON Schema of the knowledge YAML files")
+    schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    schema.set_defaults(func=cmd_kb_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help / --version
+        return int(exc.code or 0)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return Exit.OK
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return Exit.PROBLEMS
+    except BrokenPipeError:  # e.g. `nn-triage kb dump | head`
+        sys.stderr.close()
+        return Exit.OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
