@@ -149,9 +149,11 @@ def _report_cycles(graph: nx.DiGraph, item_of, label: str) -> Iterator[Problem]:
         if key in reported:
             continue
         reported.add(key)
+        # Report at the edge written last (latest layer, then file and line): the one that closed it.
+        last = max(range(len(cycle)), key=lambda k: (item_of(*cycle[k]).layer, item_of(*cycle[k]).position()))
+        cycle = cycle[last:] + cycle[:last]
         path = " -> ".join([u for u, _ in cycle] + [cycle[0][0]])
-        latest = max((item_of(u, v) for u, v in cycle), key=lambda item: item.layer)
-        yield _problem(latest.position(), f"{label} cycle: {path}", "cycle")
+        yield _problem(item_of(*cycle[0]).position(), f"{label} cycle: {path}", "cycle")
 
 
 def _reachability(result: LoadResult) -> Iterator[Problem]:
@@ -240,6 +242,9 @@ def _refs_and_vocabulary(result: LoadResult) -> Iterator[Problem]:
             key = str(key)
             node = kb.by_ref.get(key) if by == "ref" else kb.nodes.get(key)
             where = vocab.position((section, key), key=True)
+            declared = result.declared_refs if by == "ref" else result.declared_ids
+            if node is None and key in declared:
+                continue  # written but invalid: its own error says why
             if node is None:
                 yield _problem((vocab.path, *where),
                                f"the graph has no {kinds[0]} with {by} {key!r}, which the vocabulary requires",

@@ -64,6 +64,7 @@ class LoadResult:
     rule_items: dict[str, Item] = field(default_factory=dict)
     declared_ids: set[str] = field(default_factory=set)
     """Every node id written, valid or not (so an invalid node does not also count as unknown)."""
+    declared_refs: set[str] = field(default_factory=set)
 
     @property
     def errors(self) -> list[Problem]:
@@ -274,7 +275,8 @@ def load_knowledge(extra: Iterable[Path] = (), *, shipped: bool = True, check: b
         version=hashlib.sha256(b"\n".join(contents)).hexdigest()[:12],
     )
     result = LoadResult(kb, problems, {i: nodes[i] for i in valid_nodes}, edge_items,
-                        {r.id: rules[r.id] for r in valid_rules}, set(nodes))
+                        {r.id: rules[r.id] for r in valid_rules}, set(nodes),
+                        {str(i.raw["ref"]) for i in nodes.values() if "ref" in i.raw})
     if check:
         from .checks import check_graph
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import yaml
 
@@ -111,7 +112,7 @@ def test_mermaid_draws_every_node_and_edge(cli):
     for node in data["nodes"]:
         assert f"  {node['id']}" in mermaid
     plain = [e for e in data["edges"] if e["kind"] != "rule"]
-    arrows = [l for l in mermaid.splitlines() if "|" in l and ("--" in l or "==" in l)]
+    arrows = [l for l in mermaid.splitlines() if re.match(r'^  \w+ (-->|-\.-x|-\.->|==>)\|"', l)]
     assert len(arrows) == len(data["edges"]) >= len(plain)
 
 
@@ -143,3 +144,24 @@ def test_schema_rejects_what_the_loader_rejects():
     validator = jsonschema.Draft202012Validator(json_schema())
     bad = {"nodes": [{"id": "x", "kind": "reason", "title": {"en": "t"}, "prio": 1}]}
     assert list(validator.iter_errors(bad))
+
+
+def test_no_folded_line_break_splits_japanese_text():
+    """In a folded block (`>`), a line break becomes a space: between two Japanese characters that
+    is a visible typo, so Japanese paragraphs must not be wrapped mid-phrase."""
+    cjk = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
+    for path in sorted((ROOT / "knowledge" / "graph").glob("*.yaml")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        folded_indent = None
+        for number, line in enumerate(lines, 1):
+            stripped = line.strip()
+            indent = len(line) - len(line.lstrip())
+            if folded_indent is not None and stripped and indent <= folded_indent:
+                folded_indent = None
+            if re.match(r"^\s*ja:\s*>-?\s*$", line):
+                folded_indent = indent
+                continue
+            if folded_indent is not None and stripped and number < len(lines):
+                following = lines[number].strip()
+                if following and cjk.match(stripped[-1]) and cjk.match(following[0]):
+                    raise AssertionError(f"{path.name}:{number}: folded line break inside Japanese text")

@@ -73,5 +73,5 @@ def test_dump_refuses_a_broken_layer_with_one_message_per_error(tmp_path, cli):
     team = _write(tmp_path / "team", "team.yaml", "edges:\n  - {source: loss_nan, target: nope, kind: suggests, strength: 0.5}\n")
     code, out, err = cli("kb", "dump", str(team))
     assert code == 1 and out == ""
-    assert "team.yaml:2:37: suggests edge loss_nan->nope: unknown id 'nope'" in err
+    assert "team.yaml:2:32: suggests edge loss_nan->nope: unknown id 'nope'" in err
     assert "Traceback" not in err
