@@ -101,11 +101,46 @@ def cmd_kb_schema(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
+def cmd_session(args: argparse.Namespace) -> int:
+    from engine.protocol import Conversation, run
+    from engine.session import Session, SessionError
+
+    if not args.jsonl:
+        _err("only the JSON-lines protocol is available headless: add --jsonl (or run `nn-triage tui`)")
+        return Exit.USAGE
+    kb = _load_or_report(args)
+    if kb is None:
+        return Exit.PROBLEMS
+    if args.resume:
+        try:
+            session = Session.load(Path(args.resume), kb)
+        except SessionError as exc:
+            _err(str(exc))
+            return Exit.PROBLEMS
+        for line in session.orphan_report():
+            _err(line)
+        if args.lang:
+            session.lang = args.lang
+    else:
+        session = Session(kb, lang=args.lang or "en", framework=args.framework)
+    conversation = Conversation(session, Path(args.save) if args.save else None, on_save_error=_err)
+    return run(conversation, sys.stdin, sys.stdout)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nn-triage", description="Find out why a neural network will not train.")
     parser.add_argument("--version", action="version", version=f"nn-triage {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    session = sub.add_parser("session", help="a headless troubleshooting session (JSON lines on stdin/stdout)")
+    session.add_argument("--jsonl", action="store_true", help="speak the JSON-lines protocol (required)")
+    session.add_argument("--knowledge", action="append", metavar="DIR", help="layer DIR over the shipped graph")
+    session.add_argument("--lang", choices=("en", "ja"), help="language of the texts (default en)")
+    session.add_argument("--framework", default="pytorch", help="code snippets for this framework")
+    session.add_argument("--save", metavar="FILE", help="rewrite FILE atomically after every answer")
+    session.add_argument("--resume", metavar="FILE", help="continue a saved session")
+    session.set_defaults(func=cmd_session)
 
     kb = sub.add_parser("kb", help="validate, dump and describe the knowledge graph")
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)

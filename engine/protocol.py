@@ -1,0 +1,183 @@
+"""The JSON-lines session protocol of `nn-triage session --jsonl` (see PRODUCT.md).
+
+The program writes its first ``ask`` at start, then exactly one line for each line it reads:
+the next ``ask``, a ``why``, a ``done`` or an ``error``. Bad lines get an ``error`` and the
+session goes on; nothing already answered is lost.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any, Callable
+
+from .explain import explain_pending, explain_suspect
+from .model import answers_for
+from .session import Session, SessionError
+
+RANKED_LIMIT = 10
+MAX_LINE = 1_000_000
+
+
+def node_message(session: Session, node_id: str) -> dict[str, Any]:
+    node = session.kb.nodes[node_id]
+    lang = session.lang
+    ask = getattr(node, "ask", None)
+    text = (ask or node.title).get(lang)
+    out: dict[str, Any] = {"id": node.id, "kind": node.kind, "ref": getattr(node, "ref", None),
+                           "text": text, "title": node.title.get(lang), "answers": list(answers_for(node.kind))}
+    if node.kind in ("reason", "strategy"):
+        out["why"] = node.why.get(lang)  # type: ignore[union-attr]
+        out["check"] = node.check.get(lang)  # type: ignore[union-attr]
+        out["fix"] = node.fix.get(lang)  # type: ignore[union-attr]
+        snippets = node.snippets  # type: ignore[union-attr]
+        if session.framework in snippets:
+            out["snippet"] = {"framework": session.framework, "code": snippets[session.framework]}
+        out["cost"] = node.cost  # type: ignore[union-attr]
+    elif getattr(node, "help", None) is not None:
+        out["help"] = node.help.get(lang)  # type: ignore[union-attr]
+    return out
+
+
+def ranked_message(session: Session) -> list[dict[str, Any]]:
+    return [{"id": s.id, "ref": s.ref, "score": round(s.score, 4)}
+            for s in session.state.ranked[:RANKED_LIMIT]]
+
+
+def ask_message(session: Session, **extra: Any) -> dict[str, Any]:
+    node_id = session.pending
+    assert node_id is not None
+    msg = {"type": "ask", "step": session.steps + 1, "node": node_message(session, node_id),
+           "ranked": ranked_message(session)}
+    msg.update(extra)
+    return msg
+
+
+def done_message(session: Session) -> dict[str, Any]:
+    found = None
+    if session.found:
+        node = session.kb.nodes[session.found]
+        found = {"id": node.id, "ref": getattr(node, "ref", None), "title": node.title.get(session.lang),
+                 "fix": node.fix.get(session.lang) if hasattr(node, "fix") else None}  # type: ignore[union-attr]
+    return {"type": "done", "outcome": session.outcome or "quit", "found": found, "steps": session.steps,
+            "ranked": ranked_message(session)}
+
+
+def why_message(session: Session) -> dict[str, Any]:
+    return {"type": "why", "pending": explain_pending(session),
+            "suspects": [explain_suspect(session, s.id) for s in session.state.ranked[:3]]}
+
+
+class Conversation:
+    """Turns protocol lines into session calls and replies; no I/O of its own."""
+
+    def __init__(self, session: Session, save: Path | None = None,
+                 on_save_error: Callable[[str], None] | None = None) -> None:
+        self.session = session
+        self.save_path = save
+        self.on_save_error = on_save_error
+
+    def opening(self) -> dict[str, Any]:
+        return self._next()
+
+    def _next(self, **extra: Any) -> dict[str, Any]:
+        if self.session.finish_if_exhausted():
+            return done_message(self.session)
+        return ask_message(self.session, **extra)
+
+    def _autosave(self) -> str | None:
+        if self.save_path is None:
+            return None
+        try:
+            self.session.save(self.save_path)
+        except OSError as exc:
+            message = f"could not save the session to {self.save_path}: {exc.strerror or exc}"
+            if self.on_save_error:
+                self.on_save_error(message)
+            return message
+        return None
+
+    def handle(self, line: str) -> dict[str, Any]:
+        """The reply to one input line."""
+        if len(line) > MAX_LINE:
+            return error(f"line too long ({len(line)} characters; the limit is {MAX_LINE})")
+        try:
+            msg = json.loads(line)
+        except json.JSONDecodeError as exc:
+            return error(f"not JSON at column {exc.colno}: {exc.msg}")
+        if not isinstance(msg, dict):
+            return error("each line must be a JSON object such as {\"answer\": \"yes\"}")
+        session = self.session
+        try:
+            if msg.get("quit"):
+                session.quit()
+                return done_message(session)
+            if msg.get("why"):
+                if session.pending is None:
+                    return error("nothing is being asked, so there is no \"why\"")
+                return why_message(session)
+            if msg.get("undo"):
+                if session.undo() is None:
+                    return error("nothing to undo")
+                problem = self._autosave()
+                return self._next(**({"warning": problem} if problem else {}))
+            if "save" in msg:
+                target = msg["save"]
+                if not isinstance(target, str) or not target:
+                    return error("\"save\" takes a file path")
+                try:
+                    session.save(Path(target))
+                except OSError as exc:
+                    return error(f"could not save to {target}: {exc.strerror or exc}")
+                return self._next(saved=target)
+            if "say" in msg:
+                return error("free-text input is not available in this version; answer with "
+                             "{\"answer\": ..., \"id\": ...}")
+            if "answer" in msg:
+                answer, node_id = msg["answer"], msg.get("id")
+                if not isinstance(answer, str) or (node_id is not None and not isinstance(node_id, str)):
+                    return error("\"answer\" and \"id\" must be strings")
+                if session.outcome == "found" and node_id is None:
+                    return error("the session has ended; name the node with \"id\" to go on")
+                session.answer(answer, node_id, evidence=_evidence(msg))
+                problem = self._autosave()
+                if session.outcome == "found":
+                    return done_message(session)
+                return self._next(**({"warning": problem} if problem else {}))
+        except SessionError as exc:
+            return error(str(exc))
+        known = "answer, id, say, undo, why, save, quit"
+        return error(f"unknown request; a line carries one of: {known}")
+
+
+def _evidence(msg: dict) -> str | None:
+    evidence = msg.get("evidence")
+    return evidence if isinstance(evidence, str) else None
+
+
+def error(message: str) -> dict[str, Any]:
+    return {"type": "error", "message": message}
+
+
+def run(conversation: Conversation, stdin: IO[str], stdout: IO[str]) -> int:
+    """Drive ``conversation`` over a pair of text streams until ``done`` or end of input."""
+
+    def send(msg: dict[str, Any]) -> None:
+        stdout.write(json.dumps(msg, ensure_ascii=False) + "\n")
+        stdout.flush()
+
+    first = conversation.opening()
+    send(first)
+    if first["type"] == "done":
+        return 0
+    for line in stdin:
+        if not line.strip():
+            continue
+        reply = conversation.handle(line)
+        send(reply)
+        if reply["type"] == "done":
+            return 0
+    conversation.session.quit()
+    conversation._autosave()
+    send(done_message(conversation.session))
+    return 0
