@@ -256,8 +256,8 @@ class Session:
             session.outcome, session.found = "found", data.found
         elif found:
             session.outcome, session.found = "found", found[-1]
-        elif data.outcome in ("exhausted", "quit"):
-            session.outcome = data.outcome
+        # "quit" and "exhausted" are not restored: resuming means going on, and whether anything is
+        # left to ask depends on the graph it is resumed on.
         return session
 
     @classmethod

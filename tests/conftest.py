@@ -28,3 +28,24 @@ def run_cli(*args: str, cwd: Path | None = None, input: str | None = None, timeo
     """`python -m tui ARGS...` as a separate process (what a user's shell runs)."""
     return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True,
                           cwd=cwd or ROOT, input=input, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def kb():
+    from engine.loader import load_or_raise
+
+    return load_or_raise()
+
+
+@pytest.fixture(scope="session")
+def model(kb):
+    from engine.model import compile_model
+
+    return compile_model(kb)
+
+
+@pytest.fixture
+def session(kb, model):
+    from engine.session import Session
+
+    return Session(kb, model)
