@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import sys
 import time
@@ -32,18 +33,28 @@ def load(rb: dict) -> RuleIndex:
 
 
 def percentile(samples: list[float], q: float) -> float:
+    """Nearest-rank percentile, as bench_peers.py computes it."""
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[max(1, math.ceil(q * len(ordered))) - 1]
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("rulebase", type=Path)
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--repeat", type=int, default=20, help="sessions to play (timings pooled)")
+    ap.add_argument("--samples", type=int, default=300,
+                    help="play whole sessions until at least this many answers were timed (as bench_peers.py)")
     args = ap.parse_args()
 
-    rb = json.loads(args.rulebase.read_text())
+    out = measure(json.loads(args.rulebase.read_text()), args.samples)
+    print(json.dumps(out) if args.json else
+          f"{out['n_rules']} rules: load {out['load_s']} s, per answer median {out['answer_median_us']} us, "
+          f"p99 {out['answer_p99_us']} us over {out['answers']} answers, check {out['check']}")
+    return 0 if out["check"] == "ok" else 1
+
+
+def measure(rb: dict, samples: int = 300) -> dict:
+    """Load ``rb`` and time answers to quiescence until ``samples`` answers were timed."""
     started = time.perf_counter()
     index = load(rb)
     load_s = time.perf_counter() - started
@@ -54,7 +65,7 @@ def main() -> int:
     timings: list[float] = []
     check = "ok"
     clock = time.perf_counter_ns
-    for _ in range(args.repeat):
+    while len(timings) < samples:
         memory = WorkingMemory(index)
         for step, fact in enumerate(rb["answer_order"]):
             t0 = clock()
@@ -71,10 +82,7 @@ def main() -> int:
            "answer_median_us": round(statistics.median(timings), 2),
            "answer_p99_us": round(percentile(timings, 0.99), 2),
            "answers": len(timings), "check": check}
-    print(json.dumps(out) if args.json else
-          f"{out['n_rules']} rules: load {out['load_s']} s, per answer median {out['answer_median_us']} us, "
-          f"p99 {out['answer_p99_us']} us over {out['answers']} answers, check {check}")
-    return 0 if check == "ok" else 1
+    return out
 
 
 if __name__ == "__main__":

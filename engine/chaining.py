@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CompiledRule:
     """A rule in the chainer's terms: conditions, what it asserts, and an opaque payload."""
 
@@ -50,6 +50,12 @@ class RuleIndex:
                 self.by_condition.setdefault(cond, []).append(i)
                 self.by_fact.setdefault(cond[0], []).append(i)
         self.position = {r.id: i for i, r in enumerate(self.rules)}
+        self.priority = [r.priority for r in self.rules]
+        # The agenda is a heap of plain ints: each rule's rank in conflict-resolution order.
+        self.by_rank = sorted(range(len(self.rules)), key=self.priority.__getitem__)
+        self.rank = [0] * len(self.rules)
+        for rank, i in enumerate(self.by_rank):
+            self.rank[i] = rank
 
 
 @dataclass
@@ -59,6 +65,8 @@ class Change:
     facts: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     fired: list[str] = field(default_factory=list)
     retracted: list[str] = field(default_factory=list)
+    first_values: dict[str, str | None] = field(default_factory=dict, repr=False)
+    """Each touched fact's value before the call (filled while running, folded into ``facts``)."""
 
 
 class WorkingMemory:
@@ -74,7 +82,7 @@ class WorkingMemory:
         self.count: list[int] = [0] * len(index.rules)
         self.active: dict[int, None] = {}
         """Indices of the rules that fired and still hold, in firing order."""
-        self._agenda: list[tuple[tuple[int, int, int], int]] = []
+        self._agenda: list[int] = []
 
     # -- public API -------------------------------------------------------------------------------
     def set(self, fact: str, value: str | None) -> Change:
@@ -89,6 +97,8 @@ class WorkingMemory:
             self.given[fact] = value
         self._refresh(fact, change)
         self._run(change)
+        values = self.values
+        change.facts = {f: (old, values.get(f)) for f, old in change.first_values.items() if old != values.get(f)}
         return change
 
     def value(self, fact: str) -> str | None:
@@ -114,32 +124,46 @@ class WorkingMemory:
         if not support:
             return None
         # Several active rules may support the fact; the highest-priority one decides its value.
-        best = min(support, key=lambda i: self.index.rules[i].priority)
+        if len(support) == 1:
+            return next(iter(support.values()))
+        priority = self.index.priority
+        best = min(support, key=priority.__getitem__)
         return support[best]
 
     def _refresh(self, fact: str, change: Change) -> None:
         """Recompute ``fact``'s value and propagate a change to the rules that mention it."""
-        old = self.values.get(fact)
-        new = self._effective(fact)
+        values = self.values
+        old = values.get(fact)
+        if fact in self.given:
+            new: str | None = self.given[fact]
+        else:
+            support = self.support.get(fact)
+            if not support:
+                new = None
+            elif len(support) == 1:
+                new = next(iter(support.values()))
+            else:
+                new = self._effective(fact)
         if old == new:
             return
         if new is None:
-            del self.values[fact]
+            del values[fact]
         else:
-            self.values[fact] = new
-        first = change.facts.get(fact, (old, None))[0]
-        change.facts[fact] = (first, new)
-        index = self.index
+            values[fact] = new
+        if fact not in change.first_values:
+            change.first_values[fact] = old
+        index, count = self.index, self.count
         if old is not None:
             for i in index.by_condition.get((fact, old), ()):
-                self.count[i] -= 1
+                count[i] -= 1
                 if i in self.active:
                     self._deactivate(i, change)
         if new is not None:
+            need, agenda, rank = index.need, self._agenda, index.rank
             for i in index.by_condition.get((fact, new), ()):
-                self.count[i] += 1
-                if self.count[i] == index.need[i]:
-                    heapq.heappush(self._agenda, (index.rules[i].priority, i))
+                count[i] += 1
+                if count[i] == need[i]:
+                    heapq.heappush(agenda, rank[i])
 
     def _deactivate(self, i: int, change: Change) -> None:
         del self.active[i]
@@ -154,14 +178,23 @@ class WorkingMemory:
                 self._refresh(fact, change)
 
     def _run(self, change: Change) -> None:
-        index = self.index
-        while self._agenda:
-            _, i = heapq.heappop(self._agenda)
-            if i in self.active or self.count[i] != index.need[i]:
+        index, agenda, active, count, need = self.index, self._agenda, self.active, self.count, self.index.need
+        support, values, by_rank, rules = self.support, self.values, index.by_rank, index.rules
+        fired, pop = change.fired.append, heapq.heappop
+        while agenda:
+            i = by_rank[pop(agenda)]
+            if i in active or count[i] != need[i]:
                 continue  # already fired, or no longer ready
-            self.active[i] = None
-            rule = index.rules[i]
-            change.fired.append(rule.id)
+            active[i] = None
+            rule = rules[i]
+            fired(rule.id)
             for fact, value in rule.asserts:
-                self.support.setdefault(fact, {})[i] = value
-                self._refresh(fact, change)
+                held = support.get(fact)
+                if held is None:
+                    support[fact] = {i: value}
+                else:
+                    held[i] = value
+                # More support for the value a fact already has cannot change it (whichever rule
+                # wins, the value is the same): skip the refresh, the common case in cascades.
+                if values.get(fact) != value:
+                    self._refresh(fact, change)

@@ -24,11 +24,14 @@ import numpy as np
 
 from .model import BeliefModel
 
-ASK_OVERHEAD = 1.0
-"""Minutes of attention every ask costs, on top of its own cost."""
+ASK_OVERHEAD = 20.0
+"""What every ask (question or check) costs on top of its own minutes: a turn of the conversation
+is worth about 20 minutes of work to someone in the middle of a failing experiment. This makes the
+engine minimise mostly the number of asks, with the minutes breaking ties. Chosen on the tuning
+half of tests/cases (see docs/ranking.md), then checked on the held-out half."""
 SERVICE_COST = 240.0
 """Minutes it costs when no check finds the cause (asking for help, rethinking the setup)."""
-UNKNOWN_RATE = {"context": 0.05, "symptom": 0.2, "question": 0.2}
+UNKNOWN_RATE = {"context": 0.05, "symptom": 0.4, "question": 0.4}
 """Chance that the person cannot answer a question of each kind: such an answer brings nothing,
 so it lowers the question's expected value."""
 
