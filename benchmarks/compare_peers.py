@@ -8,7 +8,7 @@ Python of a separate venv that has clipspy), alternating, and prints median / p9
 Set-up, once (never into the project's environment):
     python3 -m venv /tmp/peers && /tmp/peers/bin/pip install clipspy==1.0.6
 usage: python benchmarks/compare_peers.py [--peers-python /tmp/peers/bin/python]
-         [--bench-dir ../shared/tools/engine-bench] [--sizes 100,1000,10000] [--samples 3000] [--rounds 3]
+         [--bench-dir ../shared/tools/engine-bench] [--sizes 100,1000,10000] [--samples 300] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ def main() -> int:
     ap.add_argument("--peers-python", default="/tmp/peers/bin/python")
     ap.add_argument("--bench-dir", type=Path, default=HERE.parent.parent / "shared" / "tools" / "engine-bench")
     ap.add_argument("--sizes", default="100,1000,10000")
-    ap.add_argument("--samples", type=int, default=3000)
-    ap.add_argument("--rounds", type=int, default=3, help="alternate the two engines this many times; medians reported")
+    ap.add_argument("--samples", type=int, default=300, help="answers timed per run (bench_peers.py's default)")
+    ap.add_argument("--rounds", type=int, default=5, help="alternate the two engines this many times; medians reported")
     args = ap.parse_args()
     sys.path.insert(0, str(args.bench_dir))
     import gen_rulebase
