@@ -84,7 +84,7 @@ def test_real_process_with_save_file_rewritten_after_every_answer(tmp_path):
     first = json.loads(proc.stdout.readline())
     assert first["type"] == "ask"
     counts = []
-    for line in ({"answer": "yes", "id": "loss_nan"}, {"answer": "yes", "id": "nan_early"}, {"answer": "unknown"}):
+    for line in ({"answer": "yes", "id": "loss_nan"}, {"answer": "yes", "id": "nan_early"}, {"answer": "no", "id": "custom_loss"}):
         proc.stdin.write(json.dumps(line) + "\n")
         proc.stdin.flush()
         reply = json.loads(proc.stdout.readline())
