@@ -20,7 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 from .knowledge import KnowledgeBase, Location
 from .problems import KnowledgeError, Problem, Severity, did_you_mean
 from .schema import EDGE_KINDS, NODE_KINDS, Edge, KnowledgeFile, Node, Rule
-from .yamlsource import YamlDocument, YamlError, load_yaml_file
+from .yamlsource import YamlDocument, YamlError, load_yaml_file, parse_yaml
 
 _NODE = TypeAdapter(Node)
 _EDGE = TypeAdapter(Edge)
@@ -152,19 +152,21 @@ def _what(kind: str, raw: dict) -> str:
 
 
 def _read_layer(folder: Path, layer: int, problems: list[Problem], docs: list[YamlDocument],
-                contents: list[bytes]) -> Iterable[tuple[str, Item]]:
+                contents: list[bytes], overrides: dict[Path, str]) -> Iterable[tuple[str, Item]]:
     if not folder.exists():
         problems.append(Problem(display_path(folder), 1, 1, "no such knowledge folder or file", code="io"))
         return
     for file in knowledge_files(folder):
         shown = display_path(file)
+        text = overrides.get(file.resolve())
         try:
-            doc = load_yaml_file(file, shown)
+            doc = load_yaml_file(file, shown) if text is None else parse_yaml(text, shown)
         except YamlError as exc:
             problems.append(Problem(exc.path, exc.line, exc.col, exc.message, code="yaml"))
             continue
         docs.append(doc)
-        contents.append(shown.encode() + b"\0" + file.read_bytes())
+        raw = file.read_bytes() if text is None else text.encode("utf-8")
+        contents.append(shown.encode() + b"\0" + raw)
         data = doc.data
         if data is None:
             continue
@@ -196,12 +198,16 @@ def _edge_key(raw: dict) -> tuple:
     return (raw.get("source"), raw.get("target"), raw.get("kind"))
 
 
-def load_knowledge(extra: Iterable[Path] = (), *, shipped: bool = True, check: bool = True) -> LoadResult:
+def load_knowledge(extra: Iterable[Path] = (), *, shipped: bool = True, check: bool = True,
+                   overrides: dict[Path, str] | None = None) -> LoadResult:
     """Load the shipped graph (unless ``shipped`` is False) with ``extra`` folders layered over it.
 
     Returns every problem found; ``result.kb`` is None when an error makes the graph unusable.
     With ``check`` the graph checks of :mod:`engine.checks` run too (they need networkx).
+    ``overrides`` maps a file to the text to validate in its place (an unsaved edit); the file on
+    disk is not read.
     """
+    overrides = {Path(k).resolve(): v for k, v in (overrides or {}).items()}
     from knowledge import graph_dir
 
     layers = ([graph_dir()] if shipped else []) + [Path(p) for p in extra]
@@ -214,7 +220,7 @@ def load_knowledge(extra: Iterable[Path] = (), *, shipped: bool = True, check: b
     anonymous: list[tuple[str, Item]] = []  # entries without a usable id: validated for their errors
 
     for layer, folder in enumerate(layers):
-        for key, item in _read_layer(folder, layer, problems, docs, contents):
+        for key, item in _read_layer(folder, layer, problems, docs, contents, overrides):
             raw = item.raw
             if key == "edges":
                 ident: Any = _edge_key(raw)

@@ -127,11 +127,69 @@ def cmd_session(args: argparse.Namespace) -> int:
     return run(conversation, sys.stdin, sys.stdout)
 
 
+def cmd_tui(args: argparse.Namespace) -> int:
+    from engine.problems import KnowledgeError
+    from engine.session import SessionError
+    from tui.i18n import default_language
+    from tui.settings import Settings
+
+    settings = Settings(knowledge=[Path(p) for p in (args.knowledge or [])], lang=args.lang or default_language(),
+                        framework=args.framework, log=Path(args.log) if args.log else None,
+                        resume=Path(args.resume) if args.resume else None, offer_resume=not args.new)
+    try:
+        from tui.app import make_app  # imports Textual (~170 ms): only here
+
+        app = make_app(settings)
+        if settings.log is not None and settings.resume is None:
+            _check_log(settings.log)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        _err("the knowledge has errors; run `nn-triage kb validate` for details")
+        return Exit.PROBLEMS
+    except (SessionError, ValueError) as exc:
+        _err(str(exc))
+        return Exit.PROBLEMS
+    app.run()
+    return Exit.OK
+
+
+def _check_log(path: Path) -> None:
+    """Fail before the screen opens when the log cannot be read (ValueError with one sentence)."""
+    from engine.logs import LogError, analyze_path
+
+    try:
+        analyze_path(path)
+    except LogError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from tui.cmd_analyze import run
+
+    return int(run(args))
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from tui.cmd_report import run
+
+    return int(run(args))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nn-triage", description="Find out why a neural network will not train.")
     parser.add_argument("--version", action="version", version=f"nn-triage {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    tui = sub.add_parser("tui", help="the terminal interface (the default command)")
+    tui.add_argument("--knowledge", action="append", metavar="DIR", help="layer DIR over the shipped graph")
+    tui.add_argument("--lang", choices=("en", "ja"), help="language (default: from the locale)")
+    tui.add_argument("--framework", default="pytorch", help="code samples for this framework (pytorch, keras)")
+    tui.add_argument("--log", metavar="FILE", help="read the symptoms from a training log first")
+    tui.add_argument("--resume", metavar="FILE", help="continue a saved session")
+    tui.add_argument("--new", action="store_true", help="do not offer to resume the last session")
+    tui.set_defaults(func=cmd_tui)
 
     session = sub.add_parser("session", help="a headless troubleshooting session (JSON lines on stdin/stdout)")
     session.add_argument("--jsonl", action="store_true", help="speak the JSON-lines protocol (required)")
@@ -141,6 +199,18 @@ def build_parser() -> argparse.ArgumentParser:
     session.add_argument("--save", metavar="FILE", help="rewrite FILE atomically after every answer")
     session.add_argument("--resume", metavar="FILE", help="continue a saved session")
     session.set_defaults(func=cmd_session)
+
+    analyze = sub.add_parser("analyze", help="detect symptoms in a training log (file or TensorBoard run folder)")
+    from tui.cmd_analyze import add_arguments as analyze_arguments
+
+    analyze_arguments(analyze)
+    analyze.set_defaults(func=cmd_analyze)
+
+    report = sub.add_parser("report", help="export a saved session's decision path (md, html, json)")
+    from tui.cmd_report import add_arguments as report_arguments
+
+    report_arguments(report)
+    report.set_defaults(func=cmd_report)
 
     kb = sub.add_parser("kb", help="validate, dump and describe the knowledge graph")
     kb_sub = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
@@ -174,9 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help / --version
         return int(exc.code or 0)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return Exit.OK
+    if not getattr(args, "func", None):  # `nn-triage` alone opens the TUI
+        args = parser.parse_args(["tui"])
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

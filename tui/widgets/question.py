@@ -1,0 +1,98 @@
+"""The current question or check: what is asked, the answers as buttons, and for a check the
+steps, the code for the chosen framework, the fix and the references."""
+
+from __future__ import annotations
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Static
+
+from engine.model import answers_for
+from engine.schema import CHECK_KINDS
+from tui.i18n import strings
+from tui.messages import AnswerChosen
+from tui.widgets.prose import Prose
+
+ANSWER_KEYS = {"yes": "y", "no": "n", "unknown": "u", "found": "f", "ok": "o", "skip": "s"}
+
+
+class QuestionPanel(VerticalScroll):
+    """Shows one node; ``show`` is called by the screen whenever the pending ask changes."""
+
+    DEFAULT_CSS = """
+    QuestionPanel { height: 1fr; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.node_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="q-kind")
+        yield Prose(id="q-title", style="bold")
+        yield Prose(id="q-text")
+        yield Prose(id="q-help", style="italic")
+        yield Horizontal(id="q-answers")
+        yield Static(id="q-why-head", classes="section")
+        yield Prose(id="q-why")
+        yield Static(id="q-check-head", classes="section")
+        yield Prose(id="q-check")
+        yield Static(id="q-code-head", classes="section")
+        yield Static(id="q-code")
+        yield Static(id="q-fix-head", classes="section")
+        yield Prose(id="q-fix")
+        yield Static(id="q-refs-head", classes="section")
+        yield Prose(id="q-refs")
+
+    async def show(self, node, lang: str, framework: str, step: int) -> None:
+        """Render ``node`` (or the end of the session when it is None)."""
+        ui = strings(lang)
+        self.node_id = node.id if node is not None else None
+        is_check = node is not None and node.kind in CHECK_KINDS
+        kind = self.query_one("#q-kind", Static)
+        if node is None:
+            kind.update(Text(ui.t("nothing_pending")))
+        else:
+            ref = getattr(node, "ref", None)
+            label = f"{ui.t('step')} {step} · {getattr(ui.kinds, node.kind)}" + (f" {ref}" if ref else "")
+            kind.update(Text(label, style="dim"))
+        self.query_one("#q-title", Prose).text = node.title.get(lang) if node is not None else ""
+        ask = getattr(node, "ask", None) if node is not None else None
+        self.query_one("#q-text", Prose).text = ask.get(lang) if ask is not None else ""
+        helptext = getattr(node, "help", None) if node is not None else None
+        self.query_one("#q-help", Prose).text = helptext.get(lang) if helptext is not None else ""
+
+        row = self.query_one("#q-answers", Horizontal)
+        await row.remove_children()
+        if node is not None:
+            await row.mount_all(
+                Button(Text(f"{getattr(ui.answers, a)} ({ANSWER_KEYS[a]})"), id=f"answer-{a}",
+                       variant="primary" if a in ("yes", "found") else "default", compact=True)
+                for a in answers_for(node.kind))
+
+        sections = (("why", ui.sections.why), ("check", ui.sections.how_to_check), ("fix", ui.sections.fix))
+        for field, title in sections:
+            value = getattr(node, field, None) if is_check else None
+            self.query_one(f"#q-{field}-head", Static).update(Text(title, style="bold underline") if value else "")
+            self.query_one(f"#q-{field}", Prose).text = value.get(lang) if value is not None else ""
+        code_head = self.query_one("#q-code-head", Static)
+        code = self.query_one("#q-code", Static)
+        if is_check:
+            snippet = node.snippets.get(framework)
+            code_head.update(Text(f"{ui.sections.code} ({framework})", style="bold underline"))
+            code.update(Syntax(snippet, "python", theme="ansi_dark", word_wrap=True) if snippet
+                        else Text(ui.t("no_code"), style="dim"))
+        else:
+            code_head.update("")
+            code.update("")
+        refs = node.references if is_check else []
+        self.query_one("#q-refs-head", Static).update(Text(ui.sections.references, style="bold underline") if refs else "")
+        self.query_one("#q-refs", Prose).text = "\n".join(f"• {r.title}" + (f" {r.url}" if r.url else "") for r in refs)
+        self.scroll_home(animate=False)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if self.node_id is not None and event.button.id and event.button.id.startswith("answer-"):
+            event.stop()
+            self.post_message(AnswerChosen(self.node_id, event.button.id.removeprefix("answer-")))
