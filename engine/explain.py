@@ -70,7 +70,8 @@ def explain_pending(session: Session) -> dict[str, Any] | None:
                    p_yes=round(q.p_yes or 0.0, 3), info_gain_bits=round(q.info_gain or 0.0, 3),
                    separates=separates, rules_waiting=waiting,
                    best_check=_check_summary(session, choice.best_check.node) if choice.best_check else None)
-        top = ", ".join(f"{s['ref'] or s['id']} ({s['now']:.0%} → yes {s['if_yes']:.0%} / no {s['if_no']:.0%})"
+        yes, no = ("はい", "いいえ") if lang == "ja" else ("yes", "no")
+        top = ", ".join(f"{s['ref'] or s['id']} ({s['now']:.0%} → {yes} {s['if_yes']:.0%} / {no} {s['if_no']:.0%})"
                         for s in separates[:3])
         if lang == "ja":
             out["text"] = (f"この質問への答えで容疑の順位が変わります: {top}。答えを聞いてから確認作業を進めると、"

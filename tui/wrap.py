@@ -45,8 +45,14 @@ def _hard_split(token: str, width: int) -> list[str]:
     return pieces
 
 
-def wrap(text: str, width: int) -> list[str]:
-    """Lines of at most ``width`` cells; explicit line breaks are kept."""
+@lru_cache(maxsize=512)
+def wrap(text: str, width: int) -> tuple[str, ...]:
+    """Lines of at most ``width`` cells; explicit line breaks are kept. Cached: layout asks twice
+    (height, then render) and the same texts come back as the person moves through a session."""
+    return tuple(_wrap(text, width))
+
+
+def _wrap(text: str, width: int) -> list[str]:
     width = max(width, 4)
     lines: list[str] = []
     for paragraph in text.split("\n"):

@@ -61,6 +61,7 @@ class MainScreen(Screen):
         super().__init__()
         self.session = session
         self.autosave = autosave
+        self._footer_state: tuple | None = None
 
     # -- layout -----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -83,13 +84,16 @@ class MainScreen(Screen):
 
     # -- pushing state down -----------------------------------------------------------------------
     async def refresh_view(self) -> None:
+        with self.app.batch_update():
+            self._push_state()
+
+    def _push_state(self) -> None:
         session, ui = self.session, self.ui
         lang = session.lang
-        self._localize_bindings()
         self.app.sub_title = ui.t("session_for", version=session.kb.version)
         pending = session.pending
         node = session.kb.nodes[pending] if pending else None
-        await self.query_one(QuestionPanel).show(node, lang, session.framework, session.steps + 1)
+        self.query_one(QuestionPanel).show(node, lang, session.framework, session.steps + 1)
         self.query_one("#suspects-title", Static).update(Text(ui.sections.suspects))
         self.query_one("#path-title", Static).update(Text(ui.sections.path))
         self.query_one(SuspectList).show([
@@ -103,7 +107,13 @@ class MainScreen(Screen):
             note = ui.t("revised") if revised else (ui.t("from_log") if event.source == "log" else "")
             entries.append((event.id, label, getattr(ui.answers, event.answer), note))
         self.query_one(PathList).show(entries)
-        self.refresh_bindings()
+        # The footer rebuilds itself when bindings are refreshed (costly): only when what it shows
+        # changes, i.e. the language or the kind of ask (question keys vs check keys).
+        footer_state = (lang, node.kind in CHECK_KINDS if node is not None else None)
+        if footer_state != self._footer_state:
+            self._footer_state = footer_state
+            self._localize_bindings()
+            self.refresh_bindings()
 
     def _localize_bindings(self) -> None:
         ui = self.ui

@@ -25,8 +25,8 @@ class Prose(Widget):
         self._style = style
         self.set_reactive(Prose.text, text)
 
-    def _lines(self, width: int) -> list[str]:
-        return wrap(self.text, width) if self.text else []
+    def _lines(self, width: int) -> tuple[str, ...]:
+        return wrap(self.text, width) if self.text else ()
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._lines(width))

@@ -3,6 +3,8 @@ steps, the code for the chosen framework, the fix and the references."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,6 +16,12 @@ from engine.schema import CHECK_KINDS
 from tui.i18n import strings
 from tui.messages import AnswerChosen
 from tui.widgets.prose import Prose
+
+@lru_cache(maxsize=128)
+def highlighted(code: str) -> Text:
+    """The snippet highlighted once (pygments is slow): a Text re-renders without lexing again."""
+    return Syntax(code, "python", theme="ansi_dark").highlight(code).copy()
+
 
 ANSWER_KEYS = {"yes": "y", "no": "n", "unknown": "u", "found": "f", "ok": "o", "skip": "s"}
 
@@ -34,7 +42,9 @@ class QuestionPanel(VerticalScroll):
         yield Prose(id="q-title", style="bold")
         yield Prose(id="q-text")
         yield Prose(id="q-help", style="italic")
-        yield Horizontal(id="q-answers")
+        with Horizontal(id="q-answers"):
+            for answer in ANSWER_KEYS:
+                yield Button(id=f"answer-{answer}", compact=True)
         yield Static(id="q-why-head", classes="section")
         yield Prose(id="q-why")
         yield Static(id="q-check-head", classes="section")
@@ -46,7 +56,7 @@ class QuestionPanel(VerticalScroll):
         yield Static(id="q-refs-head", classes="section")
         yield Prose(id="q-refs")
 
-    async def show(self, node, lang: str, framework: str, step: int) -> None:
+    def show(self, node, lang: str, framework: str, step: int) -> None:
         """Render ``node`` (or the end of the session when it is None)."""
         ui = strings(lang)
         self.node_id = node.id if node is not None else None
@@ -64,13 +74,16 @@ class QuestionPanel(VerticalScroll):
         helptext = getattr(node, "help", None) if node is not None else None
         self.query_one("#q-help", Prose).text = helptext.get(lang) if helptext is not None else ""
 
-        row = self.query_one("#q-answers", Horizontal)
-        await row.remove_children()
-        if node is not None:
-            await row.mount_all(
-                Button(Text(f"{getattr(ui.answers, a)} ({ANSWER_KEYS[a]})"), id=f"answer-{a}",
-                       variant="primary" if a in ("yes", "found") else "default", compact=True)
-                for a in answers_for(node.kind))
+        allowed = answers_for(node.kind) if node is not None else ()
+        for answer, key in ANSWER_KEYS.items():
+            button = self.query_one(f"#answer-{answer}", Button)
+            shown = answer in allowed
+            if button.display != shown:
+                button.display = shown
+            label = f"{getattr(ui.answers, answer)} ({key})"
+            if shown and str(button.label) != label:  # restyling a button is costly: only on change
+                button.label = Text(label)
+                button.variant = "primary" if answer in ("yes", "found") else "default"
 
         sections = (("why", ui.sections.why), ("check", ui.sections.how_to_check), ("fix", ui.sections.fix))
         for field, title in sections:
@@ -82,8 +95,7 @@ class QuestionPanel(VerticalScroll):
         if is_check:
             snippet = node.snippets.get(framework)
             code_head.update(Text(f"{ui.sections.code} ({framework})", style="bold underline"))
-            code.update(Syntax(snippet, "python", theme="ansi_dark", word_wrap=True) if snippet
-                        else Text(ui.t("no_code"), style="dim"))
+            code.update(highlighted(snippet) if snippet else Text(ui.t("no_code"), style="dim"))
         else:
             code_head.update("")
             code.update("")
