@@ -41,6 +41,7 @@ def check_graph(result: LoadResult) -> list[Problem]:
     problems += _reachability(result)
     problems += _translations(result)
     problems += _refs_and_vocabulary(result)
+    problems += _phrases(result)
     return problems
 
 
@@ -253,3 +254,41 @@ def _refs_and_vocabulary(result: LoadResult) -> Iterator[Problem]:
                 yield _problem((vocab.path, *where),
                                f"{by} {key!r} must be a {' or '.join(kinds)}, and the graph has a {node.kind}",
                                "vocabulary")
+
+
+def _phrases(result: LoadResult) -> Iterator[Problem]:
+    """Phrase templates compile, can match, and do not say yes and no at once."""
+    from .understand.templates import TemplateError, compile_template, normalise
+
+    kb = result.kb
+    assert kb is not None
+    owner: dict[tuple[str, bool], str] = {}
+    for node in kb.facts:
+        item = result.node_items[node.id]
+        compiled: dict[bool, list] = {False: [], True: []}
+        for field, negative in (("phrases", False), ("negative", True)):
+            group = getattr(node, field, None)
+            if group is None:
+                continue
+            for lang in ("en", "ja"):
+                for k, source in enumerate(getattr(group, lang)):
+                    where = item.position((field, lang, k))
+                    try:
+                        template = compile_template(source, lang)
+                    except TemplateError as exc:
+                        yield _problem((where[0], where[1], where[2] + exc.column), f"node {node.id!r}: {field} "
+                                       f"template {source!r}: {exc}", "phrase")
+                        continue
+                    compiled[negative].append((source, template, where))
+                    key = (normalise(source), negative)
+                    if key in owner and owner[key] != node.id:
+                        yield _problem(where, f"node {node.id!r}: {field} template {source!r} is also one of "
+                                              f"{owner[key]!r}'s, so the same words would mean both",
+                                       "phrase", Severity.WARNING)
+                    owner.setdefault(key, node.id)
+        for source, template, where in compiled[False]:
+            for other, _, _ in compiled[True]:
+                plain = other.replace("~", " ").replace("[", "").replace("]", "")
+                if normalise(source) == normalise(other) or template.regex.fullmatch(normalise(plain)):
+                    yield _problem(where, f"node {node.id!r}: phrase {source!r} also matches its negative "
+                                          f"phrase {other!r}, a contradiction", "phrase")

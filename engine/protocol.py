@@ -131,8 +131,17 @@ class Conversation:
                     return error(f"could not save to {target}: {exc.strerror or exc}")
                 return self._next(saved=target)
             if "say" in msg:
-                return error("free-text input is not available in this version; answer with "
-                             "{\"answer\": ..., \"id\": ...}")
+                text = msg["say"]
+                if not isinstance(text, str):
+                    return error("\"say\" takes a string: what the person wrote")
+                heard = session.say(text)
+                problem = self._autosave() if heard else None
+                reply = self._next(heard=[h.as_dict() for h in heard])
+                if problem:
+                    reply["warning"] = problem
+                if reply["type"] == "done":
+                    reply["heard"] = [h.as_dict() for h in heard]
+                return reply
             if "answer" in msg:
                 answer, node_id = msg["answer"], msg.get("id")
                 if not isinstance(answer, str) or (node_id is not None and not isinstance(node_id, str)):

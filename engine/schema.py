@@ -62,6 +62,13 @@ class _NodeBase(_Strict):
     """Free keywords for search."""
 
 
+class Phrases(_Strict):
+    """Phrase templates per language (see docs/free-text.md for the template syntax)."""
+
+    en: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(default_factory=list, max_length=200)
+    ja: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(default_factory=list, max_length=200)
+
+
 class _FactNode(_NodeBase):
     ask: Text | None = None
     """The question as put to the user (defaults to the title)."""
@@ -71,6 +78,12 @@ class _FactNode(_NodeBase):
     """Minutes it takes the user to answer."""
     base_rate: float = Field(default=0.1, gt=0, lt=1)
     """Probability of a "yes" when the cause is a reason this node has no `suggests` edge to."""
+    phrases: Phrases | None = None
+    """Words that say this is so, as phrase templates ("loss (goes to|becomes) nan"). Heard inside a
+    negated clause ("no NaNs", 「nanにはならない」) they count as a "no"."""
+    negative: Phrases | None = None
+    """Words that say this is NOT so, beyond a plain negation of a phrase ("from scratch" for
+    `finetuning_pretrained`)."""
 
 
 class SymptomNode(_FactNode):

@@ -196,6 +196,32 @@ class Session:
         self._state = None
         return Update(before, self.state, change.facts, change.fired, change.retracted)
 
+    def hear(self, text: str) -> list:
+        """The facts understood from ``text`` (nothing is recorded: see :meth:`apply_heard`)."""
+        from .understand import matcher_for
+
+        return matcher_for(self.kb).hear(text)
+
+    def apply_heard(self, heard: list) -> Update | None:
+        """Record heard facts as answers (source "say", the words as evidence). An answer the
+        person already gave the same way is not repeated; a different one is revised."""
+        before = self.state
+        update = None
+        for fact in heard:
+            current = self.given().get(fact.id)
+            if current is not None and current.answer == fact.answer:
+                continue
+            update = self.answer(fact.answer, fact.id, source="say", evidence=f"heard \"{fact.text}\"")
+        if update is not None:
+            update.before = before
+        return update
+
+    def say(self, text: str) -> list:
+        """Understand ``text`` and record what was heard; returns the heard facts."""
+        heard = self.hear(text)
+        self.apply_heard(heard)
+        return heard
+
     def quit(self) -> None:
         if self.outcome is None:
             self.outcome = "quit"

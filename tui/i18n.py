@@ -56,6 +56,7 @@ class Bindings(_Section):
     help: str
     quit: str
     change: str
+    describe: str
 
 
 class UiStrings(BaseModel):

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from engine.explain import explain_pending, explain_suspect
 from engine.model import answers_for
@@ -53,6 +53,8 @@ class MainScreen(Screen):
         Binding("k", "knowledge", "Knowledge", id="knowledge", show=False, tooltip="Browse and edit the knowledge"),
         Binding("r", "restart", "Restart", id="restart", show=False, tooltip="Start a new session"),
         Binding("c", "copy_code", "Copy code", id="copy", show=False, tooltip="Copy the code sample"),
+        Binding("slash", "describe", "Describe", id="describe", show=False, tooltip="Type what you see"),
+        Binding("escape", "leave_input", "", id="leave_input", show=False),
         Binding("f1", "help", "Help", id="help", show=False, tooltip="Keys and help"),
         Binding("q", "quit", "Quit", id="quit", show=False, tooltip="Quit (the session is saved)"),
     ]
@@ -73,6 +75,7 @@ class MainScreen(Screen):
                 yield SuspectList(id="suspects")
                 yield Static(id="path-title", classes="side-title")
                 yield PathList(id="path")
+        yield Input(id="describe")
         yield Footer()
 
     async def on_mount(self) -> None:
@@ -96,6 +99,7 @@ class MainScreen(Screen):
         self.query_one(QuestionPanel).show(node, lang, session.framework, session.steps + 1)
         self.query_one("#suspects-title", Static).update(Text(ui.sections.suspects))
         self.query_one("#path-title", Static).update(Text(ui.sections.path))
+        self.query_one("#describe", Input).placeholder = ui.t("describe")
         self.query_one(SuspectList).show([
             (s.id, s.ref, session.kb.nodes[s.id].title.get(lang), s.score)
             for s in session.state.ranked[:SUSPECTS_SHOWN]])
@@ -122,6 +126,7 @@ class MainScreen(Screen):
                  "why": ui.bindings.why, "undo": ui.bindings.undo, "save": ui.bindings.save,
                  "export": ui.bindings.export, "language": ui.bindings.language, "framework": ui.bindings.framework,
                  "knowledge": ui.bindings.knowledge, "restart": ui.bindings.restart, "copy": ui.bindings.copy_code,
+                 "describe": ui.bindings.describe,
                  "help": ui.bindings.help, "quit": ui.bindings.quit}
         for key, bindings in self._bindings.key_to_bindings.items():
             self._bindings.key_to_bindings[key] = [
@@ -193,19 +198,48 @@ class MainScreen(Screen):
         session, ui = self.session, self.ui
         node = session.kb.nodes[message.node_id]
         choices = [(a, getattr(ui.answers, a)) for a in answers_for(node.kind)]
+        event = session.given().get(message.node_id)
+        body = f"{ui.t('from_log')}: {event.evidence}" if event is not None and event.evidence else ""
 
         async def changed(answer: str | None) -> None:
             current = session.given().get(message.node_id)
             if answer and (current is None or current.answer != answer):
                 await self.apply_answer(message.node_id, answer)
 
-        self.app.push_screen(ChoiceScreen(ui.t("change_title", node=node.title.get(session.lang)), choices), changed)
+        self.app.push_screen(ChoiceScreen(ui.t("change_title", node=node.title.get(session.lang)), choices, body),
+                             changed)
 
     # -- actions ----------------------------------------------------------------------------------
     async def action_answer(self, answer: str) -> None:
         pending = self.session.pending
         if pending is not None and answer in answers_for(self.session.kb.nodes[pending].kind):
             await self.apply_answer(pending, answer)
+
+    def action_describe(self) -> None:
+        self.query_one("#describe", Input).focus()
+
+    def action_leave_input(self) -> None:
+        self.query_one(QuestionPanel).focus()
+
+    @on(Input.Submitted, "#describe")
+    def _on_describe(self, event: Input.Submitted) -> None:
+        from tui.screens.heard import HeardScreen
+
+        text = event.value.strip()
+        event.input.value = ""
+        self.query_one(QuestionPanel).focus()
+        if not text:
+            return
+        heard = self.session.hear(text)
+
+        async def confirmed(facts: list | None) -> None:
+            if facts:
+                self.session.apply_heard(facts)
+                self._save()
+                await self.refresh_view()
+                self._maybe_end()
+
+        self.app.push_screen(HeardScreen(heard, self.session.kb, self.session.lang), confirmed)
 
     def action_why(self) -> None:
         info = explain_pending(self.session)

@@ -1,0 +1,189 @@
+"""Understand a person's own words as facts: which symptoms and setup facts they state or deny.
+
+Transparent by design: every fact comes with the words it was heard from, and the reason
+(a phrase of the node, a phrase negated by "no" / 「ない」, a negative phrase, a number).
+
+1. The text is normalised (NFKC, lower case) and split into clauses at sentence ends and at
+   contrasts ("but", "although", 「が、」「けど」), so a negation does not leak across them.
+2. Likely typos of the words the templates use are corrected (one edit, or two swapped letters).
+3. Every template of every node is searched in every clause. A match inside a negated clause (a
+   negation cue a few words before it in English, right after it in Japanese, and not part of the
+   match itself) means "no"; a match of a `negative` phrase means "no".
+4. Numbers that carry meaning are read by :mod:`engine.understand.numbers`.
+5. A node heard both as yes and as no is left out (the person can say it again more clearly).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+from ..knowledge import KnowledgeBase
+from .numbers import read_numbers
+from .templates import CJK, Template, TemplateError, compile_template, normalise
+
+MAX_TEXT = 5000
+"""Longer input is cut: a problem description is a paragraph, and the work stays bounded."""
+
+_CLAUSE = re.compile(
+    r"(?:[.!?;](?=\s|$)|[。！？\n]|\bbut\b|\balthough\b|\bthough\b|\bhowever\b|\bwhereas\b|\bwhile\b"
+    r"|(?<=[ぁ-んァ-ン一-龥])が[、,]|けど|けれど|のに|しかし|ただ[、,])")
+_NEG_EN = re.compile(
+    r"(?<![\w])(?:no|not|never|without|nor|neither|none|nothing|hardly|n't|isn't|aren't|wasn't|weren't"
+    r"|don't|doesn't|didn't|won't|can't|cannot|haven't|hasn't|free of|zero)(?![\w])")
+_NEG_JA = re.compile(r"(?:ない|なく|ません|なかった|ず[、。\s]|ずに|せず|なし|無し|無い|未使用|ではなく)")
+_NEG_WINDOW_EN = 4  # words before the match
+_NEG_WINDOW_JA = 12  # characters after the match
+_WORD = re.compile(r"[a-z][a-z_'-]+")
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One fact understood from the text."""
+
+    id: str
+    answer: str  # "yes" or "no"
+    text: str
+    """The words it was heard from (normalised), e.g. "goes to nan"."""
+    why: str
+    """How: "phrase", "negated phrase", "negative phrase", or the number rule that fired."""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"id": self.id, "answer": self.answer, "text": self.text, "why": self.why}
+
+
+@dataclass(frozen=True)
+class CompiledPhrase:
+    node: str
+    template: Template
+    negative: bool
+
+
+class Matcher:
+    """Built once per knowledge base; :meth:`hear` is a pure function of the text."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.phrases: list[CompiledPhrase] = []
+        self.errors: list[tuple[str, str, TemplateError]] = []
+        for node in kb.facts:
+            for field, negative in (("phrases", False), ("negative", True)):
+                group = getattr(node, field, None)
+                if group is None:
+                    continue
+                for lang in ("en", "ja"):
+                    for source in getattr(group, lang):
+                        try:
+                            self.phrases.append(CompiledPhrase(node.id, compile_template(source, lang), negative))
+                        except TemplateError as exc:
+                            self.errors.append((node.id, source, exc))
+
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """Latin words the templates use (for typo correction)."""
+        words: set[str] = set()
+        for phrase in self.phrases:
+            words.update(w.rstrip("*") for w in _WORD.findall(phrase.template.source) if len(w) >= 4)
+        return frozenset(words)
+
+    def correct(self, text: str) -> tuple[str, list[tuple[str, str]]]:
+        """Fix likely typos of template words; returns the text and (typo, word) pairs."""
+        vocab = self.vocabulary
+        fixes: list[tuple[str, str]] = []
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0)
+            if word in vocab or len(word) < 4:
+                return word
+            best = _close_word(word, vocab)
+            if best is not None:
+                fixes.append((word, best))
+                return best
+            return word
+
+        return _WORD.sub(fix, text), fixes
+
+    def hear(self, text: str) -> list[Heard]:
+        """The facts stated or denied in ``text``, in the order first mentioned."""
+        text = normalise(text[:MAX_TEXT])
+        text, fixes = self.correct(text)
+        typo_note = {good: bad for bad, good in fixes}
+        found: dict[str, list[tuple[int, Heard]]] = {}
+        offset = 0
+        for clause in _clauses(text):
+            for phrase in self.phrases:
+                for match in phrase.template.regex.finditer(clause):
+                    negated = _negated(clause, match.start(), match.end())
+                    if phrase.negative:
+                        answer, why = ("yes", "negated negative phrase") if negated else ("no", "negative phrase")
+                    else:
+                        answer, why = ("no", "negated phrase") if negated else ("yes", "phrase")
+                    words = match.group(0).strip()
+                    shown = " ".join(f"{typo_note[w]} ({w})" if w in typo_note else w for w in words.split(" "))
+                    found.setdefault(phrase.node, []).append(
+                        (offset + match.start(), Heard(phrase.node, answer, shown, why)))
+            offset += len(clause) + 1
+        for fact_id, answer, words, why in read_numbers(text):
+            if fact_id in self.kb.nodes:
+                found.setdefault(fact_id, []).append((text.find(words), Heard(fact_id, answer, words, why)))
+        heard: list[tuple[int, Heard]] = []
+        for node_id, items in found.items():
+            answers = {h.answer for _, h in items}
+            if len(answers) > 1:
+                continue  # heard both ways: leave it to a question
+            first = min(items, key=lambda item: (item[0], -len(item[1].text)))
+            longest = max(items, key=lambda item: len(item[1].text))[1]
+            heard.append((first[0], longest))
+        return [h for _, h in sorted(heard, key=lambda item: item[0])]
+
+
+def _clauses(text: str) -> list[str]:
+    out, last = [], 0
+    for match in _CLAUSE.finditer(text):
+        out.append(text[last:match.start()])
+        last = match.end()
+    out.append(text[last:])
+    return out
+
+
+def _negated(clause: str, start: int, end: int) -> bool:
+    """A negation cue near the match, outside it: before it in English, after it in Japanese."""
+    before = clause[:start]
+    words = re.findall(r"[\w'’-]+|[^\w\s]", before)[-_NEG_WINDOW_EN:]
+    if any(_NEG_EN.fullmatch(w) or w.endswith("n't") for w in words):
+        return True
+    after = clause[end:end + _NEG_WINDOW_JA]
+    if CJK.search(clause[start:end] + after[:2]) and _NEG_JA.search(after):
+        return True
+    return False
+
+
+def _close_word(word: str, vocab: frozenset[str]) -> str | None:
+    """A vocabulary word one edit away (two for long words), or with two letters swapped."""
+    limit = 1 if len(word) < 8 else 2
+    best, best_d = None, limit + 1
+    for candidate in vocab:
+        if abs(len(candidate) - len(word)) > limit or candidate[0] != word[0] and candidate[:2] != word[1::-1]:
+            continue
+        d = _distance(word, candidate, limit)
+        if d < best_d or (d == best_d and best is not None and candidate < best):
+            best, best_d = candidate, d
+    return best if best_d <= limit else None
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (adjacent swaps count as one), stopping past ``limit``."""
+    prev2: list[int] | None = None
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if prev2 is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]

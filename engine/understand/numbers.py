@@ -1,0 +1,89 @@
+"""Numbers that carry meaning in a problem description.
+
+    "stuck at 2.30 with 10 classes"   loss ≈ ln 10 = 2.303: the model is guessing → acc_at_chance
+    "val acc 10% on CIFAR-10"         10 % = 1/10: chance → acc_at_chance
+    "first loss 14.2, 10 classes"     far from ln C → initial_loss_off
+    "batch size 8192", "bs=4096"      → large_batch
+    "only 300 images"                 → small_dataset
+
+Each rule returns (fact id, answer, the words it read, why). Text is already normalised.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+_NUM = r"(\d+(?:\.\d+)?)"
+_CLASSES = [
+    re.compile(r"(\d{1,5})[\s-]?(?:classes|class|categories|category|labels|way)(?![\w])"),
+    re.compile(r"(\d{1,5})\s?(?:クラス|カテゴリ|分類)"),
+]
+_DATASETS = {"cifar-100": 100, "cifar100": 100, "cifar 100": 100, "cifar-10": 10, "cifar10": 10, "cifar 10": 10,
+             "fashion-mnist": 10, "fashionmnist": 10, "mnist": 10}
+_BINARY = re.compile(r"(?<![\w])(?:binary|two[- ]class|2値|二値)")
+_LOSS = re.compile(r"(?:loss|ロス|損失)[^0-9%\n]{0,30}?" + _NUM + r"(?!\s?%|\d)")
+_STUCK = re.compile(r"(?:stuck|plateau\w*|flat|stays?|hovers?|around|止ま|張り付|横ばい)[^0-9%\n]{0,15}?" + _NUM + r"(?!\s?%|\d)")
+_INITIAL = re.compile(r"(?:initial|first|starting|starts at|初期|最初)[^0-9%\n]{0,25}?" + _NUM + r"(?!\s?%|\d)")
+_ACC = re.compile(r"(?:acc(?:uracy)?|精度|正解率)[^0-9%\n]{0,30}?" + _NUM + r"\s?%")
+_BATCH = re.compile(r"(?:batch[ _-]?size|bs)\s?[=:]?\s?(?:of\s)?(\d{1,6})(?![\d.])|バッチサイズ[はをが]?\s?(\d{1,6})")
+_SIZE = re.compile(r"(\d[\d,]{0,9})\s?(?:images|samples|examples|pictures|photos|rows|画像|枚|サンプル|件)")
+
+
+def _classes(text: str) -> tuple[int, str] | None:
+    for pattern in _CLASSES:
+        match = pattern.search(text)
+        if match and 2 <= int(match.group(1)) <= 100_000:
+            return int(match.group(1)), match.group(0)
+    for name, count in _DATASETS.items():
+        if name in text:
+            return count, name
+    match = _BINARY.search(text)
+    if match:
+        return 2, match.group(0)
+    return None
+
+
+def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
+    out: list[tuple[str, str, str, str]] = []
+    classes = _classes(text)
+    if classes is not None:
+        c, words = classes
+        out.append(("task_classification", "yes", words, f"{c} classes mentioned"))
+        chance_loss = math.log(c)
+        initial = {m.start(1) for m in _INITIAL.finditer(text)}
+        for pattern in (_LOSS, _STUCK):
+            for match in pattern.finditer(text):
+                value = float(match.group(1))
+                if match.start(1) in initial:
+                    continue
+                if abs(value - chance_loss) <= 0.05 * chance_loss + 0.01:
+                    out.append(("acc_at_chance", "yes", match.group(0),
+                                f"loss {value:g} ≈ ln {c} = {chance_loss:.3f}: the model is guessing"))
+        for match in _INITIAL.finditer(text):
+            value = float(match.group(1))
+            if value > 1.5 * chance_loss + 0.3 or value < 0.5 * chance_loss:
+                out.append(("initial_loss_off", "yes", match.group(0),
+                            f"first loss {value:g} vs ln {c} = {chance_loss:.2f} at chance"))
+            elif abs(value - chance_loss) <= 0.2 * chance_loss:
+                out.append(("initial_loss_off", "no", match.group(0),
+                            f"first loss {value:g} ≈ ln {c} = {chance_loss:.2f}, as expected"))
+        for match in _ACC.finditer(text):
+            value = float(match.group(1))
+            chance = 100.0 / c
+            if abs(value - chance) <= max(1.5, 0.15 * chance):
+                out.append(("acc_at_chance", "yes", match.group(0),
+                            f"accuracy {value:g}% ≈ 1/{c} = {chance:.3g}%: chance level"))
+    for match in _BATCH.finditer(text):
+        size = int(match.group(1) or match.group(2))
+        if size >= 2048:
+            out.append(("large_batch", "yes", match.group(0), f"batch size {size} (thousands)"))
+        elif size <= 512:
+            out.append(("large_batch", "no", match.group(0), f"batch size {size}"))
+    for match in _SIZE.finditer(text):
+        count = int(match.group(1).replace(",", ""))
+        if re.search(r"(?:batch|バッチ)[^.。\n]{0,12}$", text[:match.start()]):
+            continue  # "a batch of 32 images" is not the size of the dataset
+        if count < 1000:
+            out.append(("small_dataset", "yes", match.group(0), f"{count} examples in all"))
+    return out
