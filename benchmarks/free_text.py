@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Score the free-text matcher on the written problem reports (tests/free_text/reports.yaml).
+
+For each report: the facts heard from its text against the facts it states (yes / no). Prints,
+per split (tune / holdout) and language: recall of stated facts (heard with the same answer),
+precision of heard facts that the report states, and contradictions (heard the opposite).
+Facts heard that the report does not mention are counted as "extra" (not necessarily wrong:
+the labels list only what the text clearly says).
+
+usage: python benchmarks/free_text.py [--reports tests/free_text/reports.yaml] [--json] [--show-misses]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine.loader import load_or_raise  # noqa: E402
+from engine.understand import matcher_for  # noqa: E402
+
+
+def score(reports: list[dict], matcher) -> dict:
+    groups: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    misses = []
+    for report in reports:
+        heard = {h.id: h.answer for h in matcher.hear(report["text"])}
+        stated = {k: str(v) for k, v in report["facts"].items()}
+        for key in (report["split"], f"{report['split']}/{report['lang']}", "all"):
+            g = groups[key]
+            g["reports"] += 1
+            g["stated"] += len(stated)
+            g["recalled"] += sum(1 for k, v in stated.items() if heard.get(k) == v)
+            g["contradictions"] += sum(1 for k, v in stated.items() if k in heard and heard[k] != v)
+            g["heard"] += len(heard)
+            g["extra"] += sum(1 for k in heard if k not in stated)
+        missing = {k: v for k, v in stated.items() if heard.get(k) != v}
+        extra = {k: v for k, v in heard.items() if k not in stated}
+        if missing or extra:
+            misses.append({"id": report["id"], "split": report["split"], "missing": missing, "extra": extra})
+    out = {}
+    for key, g in sorted(groups.items()):
+        out[key] = {**g, "recall": round(g["recalled"] / g["stated"], 3) if g["stated"] else None,
+                    "precision": round((g["heard"] - g["extra"] - g["contradictions"]) / g["heard"], 3)
+                    if g["heard"] else None}
+    return {"groups": out, "misses": misses}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reports", type=Path, default=ROOT / "tests" / "free_text" / "reports.yaml")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--show-misses", action="store_true")
+    args = ap.parse_args()
+    reports = yaml.safe_load(args.reports.read_text(encoding="utf-8"))
+    result = score(reports, matcher_for(load_or_raise()))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{'group':<14}{'reports':>8}{'stated':>8}{'recall':>8}{'contra':>8}{'heard':>7}{'extra':>7}{'prec':>7}")
+    for key, g in result["groups"].items():
+        print(f"{key:<14}{g['reports']:>8}{g['stated']:>8}{g['recall']!s:>8}{g['contradictions']:>8}"
+              f"{g['heard']:>7}{g['extra']:>7}{g['precision']!s:>7}")
+    if args.show_misses:
+        for miss in result["misses"]:
+            print(miss)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

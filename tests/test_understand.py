@@ -1,0 +1,154 @@
+"""Free text: the template language, negation, numbers, typos, the protocol and the TUI flow."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from engine.loader import load_knowledge, load_or_raise
+from engine.protocol import Conversation, run
+from engine.session import Session
+from engine.understand import Matcher, matcher_for
+from engine.understand.templates import TemplateError, compile_template, normalise
+
+LAYER = ROOT / "tests" / "fixtures" / "phrases"
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return Matcher(load_or_raise([LAYER]))
+
+
+def heard(matcher, text):
+    return {h.id: h.answer for h in matcher.hear(text)}
+
+
+@pytest.mark.parametrize("template, lang, text, hit", [
+    ("loss (is|goes to) nan", "en", "the loss goes to nan", True),
+    ("loss (is|goes to) nan", "en", "glossis nan", False),
+    ("[the] loss ~ diverg*", "en", "loss quickly diverges", True),
+    ("[the] loss ~ diverg*", "en", "the loss a b c d diverges", False),
+    ("val acc [much] lower", "en", "val acc much lower", True),
+    ("model.eval()", "en", "forgot model.eval() there", True),
+    ("\\(x\\)", "en", "(x)", True),
+    ("(nan|inf) (に|と) (なる|なっ)", "ja", "lossがnanになる", True),
+    ("(loss|ロス) ~ nan", "ja", "ロスはすぐnan", True),
+])
+def test_templates(template, lang, text, hit):
+    assert bool(compile_template(template, lang).regex.search(normalise(text))) is hit
+
+
+@pytest.mark.parametrize("template, message, column", [
+    ("(a|b", "'(' is never closed", 1),
+    ("[x]", "every part is optional", 1),
+    ("a ~", "'~' needs a token on each side", 3),
+    ("NaN loss", "lower case", 1),
+    ("((a))", "cannot be nested", 1),
+    ("a*b", "'*' may only end a word", 1),
+    ("a | b", "'|' outside", 3),
+    ("(a||b)", "empty", 1),
+])
+def test_template_errors(template, message, column):
+    with pytest.raises(TemplateError) as info:
+        compile_template(template, "en")
+    assert message in str(info.value) and info.value.column == column
+
+
+def test_no_template_can_backtrack_catastrophically():
+    import time
+
+    regex = compile_template("a ~ b ~ c ~ d", "en").regex
+    text = ("a " + "x " * 40) * 100
+    started = time.perf_counter()
+    regex.search(text)
+    assert time.perf_counter() - started < 0.5
+
+
+def test_phrases_negation_and_negative_phrases(matcher):
+    assert heard(matcher, "The loss goes to NaN after 200 steps.") == {"loss_nan": "yes"}
+    assert heard(matcher, "No NaNs during training, but it is overfitting.") == \
+        {"loss_nan": "no", "val_much_worse_than_train": "yes"}
+    assert heard(matcher, "we never see a nan loss") == {"loss_nan": "no"}
+    assert heard(matcher, "I trained it from scratch without augmentation") == \
+        {"finetuning_pretrained": "no", "uses_augmentation": "no"}
+    assert heard(matcher, "not overfitting; fine-tuning a pretrained BERT") == \
+        {"val_much_worse_than_train": "no", "finetuning_pretrained": "yes"}
+
+
+def test_japanese(matcher):
+    assert heard(matcher, "学習を始めてすぐlossがnanになる") == {"loss_nan": "yes"}
+    assert heard(matcher, "ロスはnanにはならないが、過学習している") == \
+        {"loss_nan": "no", "val_much_worse_than_train": "yes"}
+    assert heard(matcher, "スクラッチから学習、データ拡張は使っていない") == \
+        {"finetuning_pretrained": "no", "uses_augmentation": "no"}
+
+
+def test_numbers_that_mean_chance(matcher):
+    assert heard(matcher, "loss stuck at 2.30 with 10 classes")["acc_at_chance"] == "yes"
+    assert heard(matcher, "val acc 10% on CIFAR-10")["acc_at_chance"] == "yes"
+    assert heard(matcher, "10クラスで精度10%")["acc_at_chance"] == "yes"
+    assert heard(matcher, "first loss 14.2 with 10 classes")["initial_loss_off"] == "yes"
+    assert heard(matcher, "batch size 8192") == {"large_batch": "yes"}
+    assert "small_dataset" not in heard(matcher, "each batch of 32 images")
+
+
+def test_typos_are_corrected_and_shown(matcher):
+    facts = matcher.hear("the lsos goes to nan, clearly overfiting")
+    assert {h.id: h.answer for h in facts} == {"loss_nan": "yes", "val_much_worse_than_train": "yes"}
+    assert "lsos (loss)" in facts[0].text, "the words as written, with what they were read as"
+
+
+def test_heard_both_ways_is_left_out(matcher):
+    assert "loss_nan" not in heard(matcher, "the loss goes to nan. there is no nan loss.")
+
+
+def test_every_fact_names_its_words(matcher):
+    for fact in matcher.hear("Fine-tuning a pretrained ResNet, the loss becomes inf"):
+        assert fact.text and fact.why
+
+
+def test_protocol_say_replies_with_heard(tmp_path):
+    kb = load_or_raise([LAYER])
+    out = io.StringIO()
+    lines = [json.dumps({"say": "loss goes to nan, trained from scratch"}), json.dumps({"say": 3})]
+    run(Conversation(Session(kb)), io.StringIO("\n".join(lines) + "\n"), out)
+    replies = [json.loads(l) for l in out.getvalue().splitlines()]
+    assert [r["type"] for r in replies] == ["ask", "ask", "error", "done"]
+    assert {(h["id"], h["answer"]) for h in replies[1]["heard"]} == {("loss_nan", "yes"), ("finetuning_pretrained", "no")}
+    assert all(h["text"] for h in replies[1]["heard"])
+    assert replies[1]["node"]["id"] not in ("loss_nan", "finetuning_pretrained"), "never asks what it heard"
+
+
+def test_said_facts_are_answers_with_their_words_as_evidence():
+    session = Session(load_or_raise([LAYER]))
+    session.say("the loss goes to nan")
+    event = session.given()["loss_nan"]
+    assert event.source == "say" and event.answer == "yes" and "goes to nan" in event.evidence
+    session.say("actually there is no nan loss")
+    assert session.given()["loss_nan"].answer == "no"
+
+
+BROKEN = {
+    "bad_syntax": ('nodes:\n  - id: loss_nan\n    phrases:\n      en: ["loss (nan|inf"]\n', 4, "'(' is never closed"),
+    "upper_case": ('nodes:\n  - id: loss_nan\n    phrases:\n      en: ["NaN"]\n', 4, "lower case"),
+    "contradiction": ('nodes:\n  - id: custom_loss\n    phrases:\n      en: ["custom loss"]\n'
+                      '    negative:\n      en: ["custom loss"]\n', 4, "a contradiction"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_validation_reports_bad_templates_at_their_line(tmp_path, name):
+    text, line, message = BROKEN[name]
+    (tmp_path / "p.yaml").write_text(text, encoding="utf-8")
+    problems = [p for p in load_knowledge([tmp_path]).problems if p.path.endswith("p.yaml")]
+    assert problems and problems[0].line == line and message in problems[0].message, [str(p) for p in problems]
+
+
+def test_matcher_is_cached_per_knowledge_base():
+    kb = load_or_raise()
+    assert matcher_for(kb) is matcher_for(kb)
