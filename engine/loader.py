@@ -166,7 +166,10 @@ def _read_layer(folder: Path, layer: int, problems: list[Problem], docs: list[Ya
             continue
         docs.append(doc)
         raw = file.read_bytes() if text is None else text.encode("utf-8")
-        contents.append(shown.encode() + b"\0" + raw)
+        # The version hashes names relative to their layer, so it does not depend on the folder
+        # the program runs in.
+        name = file.name if folder.is_file() else file.relative_to(folder).as_posix()
+        contents.append(f"{layer}:{name}".encode() + b"\0" + raw)
         data = doc.data
         if data is None:
             continue

@@ -278,3 +278,38 @@ def test_make_app_refuses_a_corrupt_resume_file(tmp_path):
     bad.write_text("{", encoding="utf-8")
     with pytest.raises(SessionError, match="bad.json:1:2"):
         build(tmp_path, resume=bad)
+
+
+async def test_export_the_report_from_the_tui(tmp_path):
+    from textual.widgets import Input, Select
+
+    from tui.screens.export import ExportScreen
+
+    app = build(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        main = await _main(pilot)
+        await _answer(pilot, main, 2)
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        target = tmp_path / "out.md"
+        app.screen.query_one("#path", Input).value = str(target)
+        await pilot.click("#write")
+        await pilot.pause()
+        assert app.screen is main
+        text = target.read_text(encoding="utf-8")
+        assert text.startswith("# nn-triage") and "```mermaid" in text
+        # the same result as the command line's renderer, and an existing file is never overwritten
+        from engine.render import render_report
+
+        assert text == render_report(main.session, "md")
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one("#format", Select).value = "html"
+        await pilot.pause()
+        assert app.screen.query_one("#path", Input).value.endswith(".html"), "the suffix follows the format"
+        app.screen.query_one("#path", Input).value = str(target)
+        await pilot.click("#write")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen) and "exists" in str(app.screen.query_one("#problems").render())
+        assert target.read_text(encoding="utf-8") == text

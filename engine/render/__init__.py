@@ -7,11 +7,11 @@ it for its own syntax (Markdown, Mermaid, HTML, SVG), and the tests feed them ho
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from engine.report import Report
+    from engine.session import Session, SessionFile
 
 FORMATS = ("md", "html", "json")
 
@@ -19,7 +19,7 @@ FORMATS = ("md", "html", "json")
 def render(report: Report, fmt: str) -> str:
     """``report`` as text in ``fmt`` (one of :data:`FORMATS`), ending with a newline."""
     if fmt == "json":
-        return json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+        return report.model_dump_json(indent=2) + "\n"  # UTF-8 as is, fields in model order
     if fmt == "md":
         from .markdown import render_markdown
 
@@ -29,3 +29,11 @@ def render(report: Report, fmt: str) -> str:
 
         return render_html(report)
     raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def render_report(session: Session, fmt: str, *, saved: SessionFile | None = None, lang: str | None = None) -> str:
+    """The report of ``session`` in ``fmt``: what `nn-triage report` writes, for callers holding a
+    live session (the TUI's export). The session is not changed."""
+    from engine.report import build_report
+
+    return render(build_report(session, saved=saved, lang=lang), fmt)

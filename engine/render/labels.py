@@ -99,6 +99,7 @@ LABELS: dict[str, dict[str, str]] = {
         "edge_checked": "checked",
         "because": "because",
         "rule": "rule",
+        "list_separator": ", ",
     },
     "ja": {
         "title": "nn-triage 診断レポート",
@@ -136,7 +137,7 @@ LABELS: dict[str, dict[str, str]] = {
         "col_probability": "確率",
         "col_minutes": "所要（分）",
         "col_efficiency": "効率（/分）",
-        "revised": "修正あり（前の回答: {previous}）",
+        "revised": "修正あり・前の回答: {previous}",
         "found": "見つかった原因",
         "why": "なぜこの症状になるか",
         "fix": "対処",
@@ -159,7 +160,7 @@ LABELS: dict[str, dict[str, str]] = {
         "prior": "事前確率",
         "factors": "根拠となった回答",
         "rules": "根拠となったルール",
-        "skipped": "スキップ（今は確認できない）",
+        "skipped": "スキップ: 今は確認できない",
         "ruled_out": "除外された原因",
         "ruled_out_by": "除外の根拠: {by}",
         "orphans": "この知識グラフにないノードへの回答",
@@ -192,6 +193,7 @@ LABELS: dict[str, dict[str, str]] = {
         "edge_checked": "確認済み",
         "because": "理由",
         "rule": "ルール",
+        "list_separator": "、",
     },
 }
 
@@ -209,6 +211,10 @@ class Labels:
 
     def answer(self, value: str) -> str:
         return self._table.get(f"answer_{value}", value)
+
+    def answers(self, values: list[str]) -> str:
+        """Several answers, as in "was yes, no"."""
+        return self._table["list_separator"].join(self.answer(v) for v in values)
 
     def source(self, value: str) -> str:
         return self._table.get(f"source_{value}", value)

@@ -31,7 +31,7 @@ _CODE_LANG = {"pytorch": "python", "keras": "python", "tensorflow": "python", "j
 def escape(text: str) -> str:
     """Plain text as inert Markdown inline content (line breaks become spaces)."""
     out = []
-    for char in one_line(text):
+    for char in re.sub(r"\s+", " ", text):  # keeps a span's edge spaces, unlike one_line
         if char in _ENTITIES:
             out.append(_ENTITIES[char])
         elif char in _BACKSLASHED:
@@ -165,9 +165,8 @@ def render_markdown(report: Report) -> str:
             elif fact.source != "user":
                 notes.append(t.source(fact.source))
             if fact.revised:
-                notes.append(t("revised", previous=", ".join(t.answer(a) for a in fact.previous)))
-            if notes:
-                item += " (" + "; ".join(notes) + ")"
+                notes.append(t("revised", previous=t.answers(fact.previous)))
+            item += "".join(f" · {note}" for note in notes)
             item += f" {code_span(fact.id)}"
             add(item)
             if fact.evidence:
@@ -189,7 +188,7 @@ def render_markdown(report: Report) -> str:
         for step in report.path:
             answer = f"**{t.answer(step.answer)}**"
             if step.revised:
-                answer += " (" + t("revised", previous=", ".join(t.answer(a) for a in step.previous)) + ")"
+                answer += " · " + t("revised", previous=t.answers(step.previous))
             source = t.source(step.source)
             if step.evidence:
                 source += ": " + plain(step.evidence)
@@ -256,18 +255,20 @@ def render_markdown(report: Report) -> str:
     if not report.suspects:
         add(t("no_suspects"))
     for s in report.suspects:
-        skipped = f" ({t('skipped')})" if s.skipped else ""
-        add(f"{s.rank}. **{_titled(s.ref, s.title)}**: {t.pct(s.score)}{skipped} {code_span(s.id)}")
-        add(f"   - {line(s.explanation)}")
+        skipped = f" · {t('skipped')}" if s.skipped else ""
+        marker = f"{s.rank}. "
+        pad = " " * len(marker)  # sub-items line up with the item's text, or they leave the list
+        add(f"{marker}**{_titled(s.ref, s.title)}**: {t.pct(s.score)}{skipped} {code_span(s.id)}")
+        add(f"{pad}- {line(s.explanation)}")
         for f in s.factors:
-            text = (f"   - {code_span(f.node)} {line(f.title)} = {t.answer(f.answer)} ({t.source(f.source)}): "
+            text = (f"{pad}- {code_span(f.node)} {line(f.title)} = {t.answer(f.answer)} ({t.source(f.source)}): "
                     f"{t.edge(f.edge)} ×{f.factor:g}")
             if f.because:
                 text += f": {line(f.because)}"
             add(text)
         for r in s.rules:
             conditions = ", ".join(f"{k}={v}" for k, v in r.conditions.items())
-            text = f"   - {t('rule')} {code_span(r.rule)} ({code_span(conditions)}): ×{r.factor:g}"
+            text = f"{pad}- {t('rule')} {code_span(r.rule)} ({code_span(conditions)}): ×{r.factor:g}"
             if r.because:
                 text += f": {line(r.because)}"
             add(text)

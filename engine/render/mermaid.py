@@ -2,9 +2,9 @@
 
 Node ids are generated (``step1``, ``step2``, …, ``outcome``), never taken from text. Every label
 is a quoted string in which each character Mermaid could read as syntax — quotes, brackets,
-braces, pipes, angle brackets, backticks (Markdown strings), backslashes and ``#`` (its own entity
-codes) — is written as a Mermaid entity code, and line breaks become spaces. So a title such as
-``"]) --> x`` stays a label.
+braces, pipes, angle brackets, ``&``, backticks (Markdown strings), backslashes, ``$`` (math) and
+``#`` (its own entity codes) — is written as a Mermaid entity code, and line breaks become
+spaces. So a title such as ``"]) --> x`` stays a label.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 # "#" first, so that the codes written for the other characters are not escaped again.
 _ENTITIES = (("#", "#35;"), ("&", "#38;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("[", "#91;"),
              ("]", "#93;"), ("{", "#123;"), ("}", "#125;"), ("|", "#124;"),
-             ("`", "#96;"), ("\\", "#92;"))
+             ("`", "#96;"), ("\\", "#92;"), ("$", "#36;"))
 LABEL_LIMIT = 120
 """Labels longer than this many characters are cut with an ellipsis (the tables carry the full text)."""
 
@@ -79,7 +79,7 @@ def flowchart(report: Report) -> str:
         if step.source != "user":
             words += f" · {t.source(step.source)}"
         if step.revised:
-            words += f" · {t('revised', previous=', '.join(t.answer(a) for a in step.previous))}"
+            words += f" · {t('revised', previous=t.answers(step.previous))}"
         lines.append(f'  step{step.n} -->|"{label(words)}"| {target}')
     for name, style in _CLASSES.items():
         lines.append(f"  classDef {name} {style}")

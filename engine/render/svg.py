@@ -24,6 +24,8 @@ TEXT_X = BOX_X + 58
 PILL_W = 132
 CELL_PX = 7.7
 """Width of one half-width cell of the 15 px title font; a wide (CJK) character takes two."""
+END_CELL_PX = 9.6
+"""The same for the bold 16 px text of the outcome."""
 MAX_LINES = 3
 GAP = 30
 
@@ -41,39 +43,44 @@ def cells(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
 
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+_NO_LINE_START = set("、。，．,.)]}）」』】〕!！?？ー・:：;；%％")
+"""Characters that must not begin a line (Japanese line-breaking rules, kinsoku)."""
+
+
+def _last_break(s: str) -> int:
+    """The last position in ``s`` where a line may break (0 if none)."""
+    for i in range(len(s) - 1, 0, -1):
+        if s[i] in _NO_LINE_START:
+            continue
+        if s[i - 1] == " " or _wide(s[i - 1]) or _wide(s[i]):
+            return i
+    return 0
+
+
 def wrap(text: str, width: int, max_lines: int = MAX_LINES) -> list[str]:
-    """``text`` in lines of at most ``width`` cells: at spaces where possible, anywhere between wide
-    characters; an ellipsis ends the last line when the text is longer."""
-    words: list[str] = []
-    for word in one_line(text).split(" "):
-        # a run of wide characters may break between any two of them
-        piece = ""
-        for char in word:
-            if unicodedata.east_asian_width(char) in ("W", "F") and piece and cells(piece) >= width // 2:
-                words.append(piece)
-                piece = ""
-                words.append("\0")  # a break without a space
-            piece += char
-        words.append(piece)
+    """``text`` in lines of at most ``width`` cells: at spaces, or between wide (CJK) characters;
+    an ellipsis ends the last line when the text needs more than ``max_lines``."""
     lines: list[str] = []
     current = ""
-    glue = " "
-    for word in words:
-        if word == "\0":
-            glue = ""
+    for char in one_line(text):
+        if cells(current) + cells(char) <= width:
+            current += char
             continue
-        candidate = f"{current}{glue}{word}" if current else word
-        glue = " "
-        if cells(candidate) <= width:
-            current = candidate
+        if char == " ":
+            lines.append(current.rstrip())
+            current = ""
             continue
-        if current:
+        cut = _last_break(current + char)
+        if cut > 0:
+            lines.append(current[:cut].rstrip())
+            current = current[cut:].lstrip() + char
+        else:  # one word wider than the line: cut it
             lines.append(current)
-        current = word
-        while cells(current) > width:  # a single word wider than a line: cut it
-            cut = _cut(current, width)
-            lines.append(current[:cut])
-            current = current[cut:]
+            current = char
     if current:
         lines.append(current)
     if len(lines) > max_lines:
@@ -82,15 +89,6 @@ def wrap(text: str, width: int, max_lines: int = MAX_LINES) -> list[str]:
             last = last[:-1]
         lines = lines[: max_lines - 1] + [last.rstrip() + "…"]
     return lines or [""]
-
-
-def _cut(text: str, width: int) -> int:
-    total = 0
-    for i, char in enumerate(text):
-        total += cells(char)
-        if total > width:
-            return max(i, 1)
-    return len(text)
 
 
 def _e(text: object) -> str:
@@ -123,7 +121,7 @@ def decision_svg(report: Report) -> str:
         if step.source != "user":
             tags.append(t.source(step.source))
         if step.revised:
-            tags.append(t("revised", previous=", ".join(t.answer(a) for a in step.previous)))
+            tags.append(t("revised", previous=t.answers(step.previous)))
         parts.append(f'<text x="{TEXT_X}" y="{y + 22}" class="kind" fill="{colour}">{_e(" · ".join(tags))}</text>')
         for k, text in enumerate(lines):
             parts.append(f'<text x="{TEXT_X}" y="{y + 44 + 20 * k}" class="title">{_e(text)}</text>')
@@ -143,7 +141,7 @@ def decision_svg(report: Report) -> str:
     else:
         end = t(f"outcome_{report.outcome}")
     fill, ink = OUTCOME_STYLE[report.outcome]
-    end_lines = wrap(end, int((BOX_W - 60) / CELL_PX), 2)
+    end_lines = wrap(end, int((BOX_W - 80 - 48) / END_CELL_PX), 2)
     h = 24 + 22 * len(end_lines)
     parts.append('<g class="outcome">')
     parts.append(f'<rect x="{BOX_X + 40}" y="{y}" width="{BOX_W - 80}" height="{h}" rx="{h / 2:g}" fill="{fill}" '
