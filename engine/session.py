@@ -196,6 +196,17 @@ class Session:
         self._state = None
         return Update(before, self.state, change.facts, change.fired, change.retracted)
 
+    def enter_log(self, analysis) -> list[Event]:
+        """Answer "yes" for each symptom a log analysis detected (source "log", its evidence in
+        words and numbers). Symptoms the person already answered are left as they said."""
+        entered = []
+        given = self.given()
+        for symptom in analysis.symptoms:
+            if symptom.id in self.kb.nodes and symptom.id not in given:
+                self.answer("yes", symptom.id, source="log", evidence=symptom.evidence)
+                entered.append(self.events[-1])
+        return entered
+
     def hear(self, text: str) -> list:
         """The facts understood from ``text`` (nothing is recorded: see :meth:`apply_heard`)."""
         from .understand import matcher_for

@@ -81,7 +81,7 @@ def test_phrases_negation_and_negative_phrases(matcher):
 
 
 def test_japanese(matcher):
-    assert heard(matcher, "学習を始めてすぐlossがnanになる") == {"loss_nan": "yes"}
+    assert heard(matcher, "学習を始めてすぐlossがnanになる") == {"loss_nan": "yes", "nan_early": "yes"}
     assert heard(matcher, "ロスはnanにはならないが、過学習している") == \
         {"loss_nan": "no", "val_much_worse_than_train": "yes"}
     assert heard(matcher, "スクラッチから学習、データ拡張は使っていない") == \

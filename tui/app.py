@@ -22,9 +22,11 @@ class TriageApp(App):
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, settings: Settings, kb: KnowledgeBase, model: BeliefModel | None = None,
-                 session: Session | None = None) -> None:
+                 session: Session | None = None, log=None) -> None:
         super().__init__()
         self.settings = settings
+        self.log_analysis = log
+        """The analysis of ``--log`` (done once, before the screen opens)."""
         self.kb = kb
         self.model: BeliefModel = model or compile_model(kb)
         self._initial = session
@@ -32,10 +34,8 @@ class TriageApp(App):
     # -- sessions ---------------------------------------------------------------------------------
     def new_session(self, lang: str, framework: str) -> Session:
         session = Session(self.kb, self.model, lang=lang, framework=framework)
-        if self.settings.log is not None:
-            from tui.log_input import enter_log_symptoms
-
-            enter_log_symptoms(session, self.settings.log)
+        if self.log_analysis is not None:
+            session.enter_log(self.log_analysis)
         return session
 
     def autosave_path(self, session: Session) -> Path:
@@ -111,11 +111,17 @@ class TriageApp(App):
 
 
 def make_app(settings: Settings, kb: KnowledgeBase | None = None) -> TriageApp:
-    """Build the app: load the knowledge (``KnowledgeError`` if it is broken) and the session."""
+    """Build the app: load the knowledge (``KnowledgeError`` if it is broken), analyse ``--log``
+    (``LogError``) and load ``--resume`` (``SessionError``)."""
     kb = kb or load_or_raise(settings.knowledge)
     model = compile_model(kb)
+    log = None
+    if settings.log is not None:
+        from engine.logs import analyze_path
+
+        log = analyze_path(settings.log, classes=settings.classes)  # LogError names the file and line
     session = None
     if settings.resume is not None:
         session = Session.load(settings.resume, kb, model)  # SessionError names the file
         session.lang = settings.lang or session.lang
-    return TriageApp(settings, kb, model, session)
+    return TriageApp(settings, kb, model, session, log)

@@ -123,6 +123,14 @@ def cmd_session(args: argparse.Namespace) -> int:
             session.lang = args.lang
     else:
         session = Session(kb, lang=args.lang or "en", framework=args.framework)
+    if args.log:
+        from engine.logs import LogError, analyze_path
+
+        try:
+            session.enter_log(analyze_path(Path(args.log), classes=args.classes))
+        except LogError as exc:
+            _err(str(exc))
+            return Exit.PROBLEMS
     conversation = Conversation(session, Path(args.save) if args.save else None, on_save_error=_err)
     return run(conversation, sys.stdin, sys.stdout)
 
@@ -135,33 +143,24 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
     settings = Settings(knowledge=[Path(p) for p in (args.knowledge or [])], lang=args.lang or default_language(),
                         framework=args.framework, log=Path(args.log) if args.log else None,
-                        resume=Path(args.resume) if args.resume else None, offer_resume=not args.new)
+                        resume=Path(args.resume) if args.resume else None, offer_resume=not args.new,
+                        classes=args.classes)
+    from engine.logs import LogError
+
     try:
         from tui.app import make_app  # imports Textual (~170 ms): only here
 
         app = make_app(settings)
-        if settings.log is not None and settings.resume is None:
-            _check_log(settings.log)
     except KnowledgeError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         _err("the knowledge has errors; run `nn-triage kb validate` for details")
         return Exit.PROBLEMS
-    except (SessionError, ValueError) as exc:
+    except (SessionError, LogError) as exc:
         _err(str(exc))
         return Exit.PROBLEMS
     app.run()
     return Exit.OK
-
-
-def _check_log(path: Path) -> None:
-    """Fail before the screen opens when the log cannot be read (ValueError with one sentence)."""
-    from engine.logs import LogError, analyze_path
-
-    try:
-        analyze_path(path)
-    except LogError as exc:
-        raise ValueError(str(exc)) from None
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -187,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     tui.add_argument("--lang", choices=("en", "ja"), help="language (default: from the locale)")
     tui.add_argument("--framework", default="pytorch", help="code samples for this framework (pytorch, keras)")
     tui.add_argument("--log", metavar="FILE", help="read the symptoms from a training log first")
+    tui.add_argument("--classes", type=int, metavar="N", help="number of classes, for the log analysis")
     tui.add_argument("--resume", metavar="FILE", help="continue a saved session")
     tui.add_argument("--new", action="store_true", help="do not offer to resume the last session")
     tui.set_defaults(func=cmd_tui)
@@ -198,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     session.add_argument("--framework", default="pytorch", help="code snippets for this framework")
     session.add_argument("--save", metavar="FILE", help="rewrite FILE atomically after every answer")
     session.add_argument("--resume", metavar="FILE", help="continue a saved session")
+    session.add_argument("--log", metavar="FILE", help="enter the symptoms a training log shows first")
+    session.add_argument("--classes", type=int, metavar="N", help="number of classes, for the log analysis")
     session.set_defaults(func=cmd_session)
 
     analyze = sub.add_parser("analyze", help="detect symptoms in a training log (file or TensorBoard run folder)")

@@ -24,6 +24,9 @@ class Settings:
     lang: str = "en"
     framework: str = "pytorch"
     log: Path | None = None
+    """A training log whose detected symptoms are entered as answers (``--log``)."""
+    classes: int | None = None
+    """Number of classes, for the log analysis (``--classes``)."""
     resume: Path | None = None
     """A saved session to continue (``--resume``)."""
     offer_resume: bool = True

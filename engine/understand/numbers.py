@@ -26,6 +26,9 @@ _LOSS = re.compile(r"(?:loss|ロス|損失)[^0-9%\n]{0,30}?" + _NUM + r"(?!\s?%|
 _STUCK = re.compile(r"(?:stuck|plateau\w*|flat|stays?|hovers?|around|止ま|張り付|横ばい)[^0-9%\n]{0,15}?" + _NUM + r"(?!\s?%|\d)")
 _INITIAL = re.compile(r"(?:initial|first|starting|starts at|初期|最初)[^0-9%\n]{0,25}?" + _NUM + r"(?!\s?%|\d)")
 _ACC = re.compile(r"(?:acc(?:uracy)?|精度|正解率)[^0-9%\n]{0,30}?" + _NUM + r"\s?%")
+_TRAIN_ACC = re.compile(r"(?:train(?:ing)?|学習|訓練)[^0-9%\n.。]{0,30}?(?:acc(?:uracy)?|精度|正解率)?[^0-9%\n.。]{0,12}?" + _NUM + r"\s?%")
+_VAL_ACC = re.compile(r"(?:val(?:idation)?|検証|dev)[^0-9%\n.。]{0,30}?" + _NUM + r"\s?%")
+_TEST_ACC = re.compile(r"(?:test|テスト|production|本番)[^0-9%\n.。]{0,30}?" + _NUM + r"\s?%")
 _BATCH = re.compile(r"(?:batch[ _-]?size|bs)\s?[=:]?\s?(?:of\s)?(\d{1,6})(?![\d.])|バッチサイズ[はをが]?\s?(\d{1,6})")
 _SIZE = re.compile(r"(\d[\d,]{0,9})\s?(?:images|samples|examples|pictures|photos|rows|画像|枚|サンプル|件)")
 
@@ -74,6 +77,20 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
             if abs(value - chance) <= max(1.5, 0.15 * chance):
                 out.append(("acc_at_chance", "yes", match.group(0),
                             f"accuracy {value:g}% ≈ 1/{c} = {chance:.3g}%: chance level"))
+    train = _TRAIN_ACC.search(text)
+    val = _VAL_ACC.search(text)
+    if train and val and train.start(1) != val.start(1):
+        t, v = float(train.group(1)), float(val.group(1))
+        if t - v >= 15:
+            out.append(("val_much_worse_than_train", "yes", f"{train.group(0)} … {val.group(0)}",
+                        f"training {t:g}% vs validation {v:g}%"))
+        elif abs(t - v) <= 5 and max(t, v) <= 70:
+            out.append(("train_and_val_poor", "yes", f"{train.group(0)} … {val.group(0)}",
+                        f"training {t:g}% and validation {v:g}%, both low"))
+    test = _TEST_ACC.search(text)
+    if val and test and val.start(1) != test.start(1) and float(val.group(1)) - float(test.group(1)) >= 15:
+        out.append(("test_worse_than_val", "yes", f"{val.group(0)} … {test.group(0)}",
+                    f"validation {val.group(1)}% vs test {test.group(1)}%"))
     for match in _BATCH.finditer(text):
         size = int(match.group(1) or match.group(2))
         if size >= 2048:

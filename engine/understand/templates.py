@@ -159,13 +159,19 @@ def _sequence(words: list[str], lang: str) -> str:
     return sep.join(_word(w, lang) for w in words)
 
 
-def compile_template(source: str, lang: str) -> Template:
-    """Compile ``source``; raises :class:`TemplateError` with the column of the problem."""
+def check_template(source: str) -> list[Item]:
+    """Parse ``source`` without building its regex (cheap: what validation needs); raises
+    :class:`TemplateError` with the column of the problem."""
     if source != normalise(source):
         bad = next((k for k, (a, b) in enumerate(zip(source, normalise(source))) if a != b), 0)
         raise TemplateError("write templates in lower case, with ASCII letters and digits (text is matched "
                             "after NFKC normalisation and lower-casing, so this would never match)", bad + 1)
-    items = _parse(_protect(source))
+    return _parse(_protect(source))
+
+
+def compile_template(source: str, lang: str) -> Template:
+    """Compile ``source``; raises :class:`TemplateError` with the column of the problem."""
+    items = check_template(source)
     sep = _SEP_JA if lang == "ja" else _SEP_EN
     gap = _GAP_JA if lang == "ja" else _GAP_EN
     # (pattern, optional, joiner to the next token): a "~" becomes the joiner of the token before it
