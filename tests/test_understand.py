@@ -32,7 +32,7 @@ def heard(matcher, text):
     ("loss (is|goes to) nan", "en", "the loss goes to nan", True),
     ("loss (is|goes to) nan", "en", "glossis nan", False),
     ("[the] loss ~ diverg*", "en", "loss quickly diverges", True),
-    ("[the] loss ~ diverg*", "en", "the loss a b c d diverges", False),
+    ("[the] loss ~ diverg*", "en", "the loss a b c d e diverges", False),
     ("val acc [much] lower", "en", "val acc much lower", True),
     ("model.eval()", "en", "forgot model.eval() there", True),
     ("\\(x\\)", "en", "(x)", True),
@@ -70,7 +70,8 @@ def test_no_template_can_backtrack_catastrophically():
 
 
 def test_phrases_negation_and_negative_phrases(matcher):
-    assert heard(matcher, "The loss goes to NaN after 200 steps.") == {"loss_nan": "yes"}
+    assert heard(matcher, "The loss goes to NaN after 200 steps.") == {"loss_nan": "yes", "nan_early": "yes"}
+    assert heard(matcher, "The loss goes to NaN after 20k steps.") == {"loss_nan": "yes", "nan_early": "no"}
     assert heard(matcher, "No NaNs during training, but it is overfitting.") == \
         {"loss_nan": "no", "val_much_worse_than_train": "yes"}
     assert heard(matcher, "we never see a nan loss") == {"loss_nan": "no"}
@@ -152,3 +153,69 @@ def test_validation_reports_bad_templates_at_their_line(tmp_path, name):
 def test_matcher_is_cached_per_knowledge_base():
     kb = load_or_raise()
     assert matcher_for(kb) is matcher_for(kb)
+
+
+REPORTS = yaml.safe_load((ROOT / "tests" / "free_text" / "reports.yaml").read_text(encoding="utf-8"))
+
+
+def _score(split: str):
+    m = matcher_for(load_or_raise())
+    stated = recalled = contradictions = 0
+    for report in (r for r in REPORTS if r["split"] == split):
+        heard_facts = {h.id: h.answer for h in m.hear(report["text"])}
+        for fact, answer in report["facts"].items():
+            stated += 1
+            recalled += heard_facts.get(fact) == str(answer)
+            contradictions += fact in heard_facts and heard_facts[fact] != str(answer)
+    return recalled / stated, contradictions
+
+
+def test_reports_are_well_formed():
+    kb = load_or_raise()
+    assert len(REPORTS) >= 40
+    assert {r["lang"] for r in REPORTS} == {"en", "ja"}
+    for report in REPORTS:
+        assert report["split"] in ("tune", "holdout") and report["text"].strip()
+        assert all(fact in kb.nodes and str(v) in ("yes", "no") for fact, v in report["facts"].items()), report["id"]
+
+
+def test_tuning_reports_are_understood():
+    """The 32 reports the phrases were tuned on: recall 0.8 or better, at most one contradiction."""
+    recall, contradictions = _score("tune")
+    assert recall >= 0.8 and contradictions <= 1, (recall, contradictions)
+
+
+def test_held_out_reports_do_not_regress():
+    """The 16 held-out reports were never used for tuning. This floor (below the 0.8 target,
+    which held-out text does not reach yet: see the README) catches regressions."""
+    recall, contradictions = _score("holdout")
+    assert recall >= 0.6 and contradictions <= 2, (recall, contradictions)
+
+
+async def test_tui_free_text_confirm_flip_and_drop(tmp_path):
+    from textual.widgets import Checkbox, Input
+
+    from tui.screens.heard import HeardScreen
+    from tui_helpers import build
+
+    app = build(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        main = app.screen
+        await pilot.press("slash")
+        box = main.query_one("#describe", Input)
+        assert box.has_focus
+        box.value = "The loss goes to NaN after 50 steps, trained from scratch with data augmentation."
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HeardScreen)
+        ids = [h.id for h in app.screen.heard]
+        assert {"loss_nan", "finetuning_pretrained", "uses_augmentation"} <= set(ids)
+        app.screen.query_one(f"#keep-{ids.index('uses_augmentation')}", Checkbox).value = False
+        await pilot.click(f"#flip-{ids.index('finetuning_pretrained')}")
+        await pilot.click("#apply")
+        await pilot.pause()
+        given = main.session.given()
+        assert given["loss_nan"].answer == "yes" and given["loss_nan"].source == "say"
+        assert given["finetuning_pretrained"].answer == "yes", "flipped by the person"
+        assert "uses_augmentation" not in given, "dropped by the person"

@@ -3,9 +3,11 @@
 Transparent by design: every fact comes with the words it was heard from, and the reason
 (a phrase of the node, a phrase negated by "no" / 「ない」, a negative phrase, a number).
 
-1. The text is normalised (NFKC, lower case) and split into clauses at sentence ends and at
-   contrasts ("but", "although", 「が、」「けど」), so a negation does not leak across them.
-2. Likely typos of the words the templates use are corrected (one edit, or two swapped letters).
+1. The text is normalised (NFKC, lower case) and split into sentences; templates match within a
+   sentence. Clauses (commas, "but", "although", 「が」「けど」「のに」) bound only where a negation
+   reaches, so "no NaNs, but overfitting" negates only the NaNs.
+2. Likely typos of the words the templates use are corrected (one edit, or two swapped letters);
+   a word the knowledge's own prose uses is taken as spelled right and left alone.
 3. Every template of every node is searched in every clause. A match inside a negated clause (a
    negation cue a few words before it in English, right after it in Japanese, and not part of the
    match itself) means "no"; a match of a `negative` phrase means "no".
@@ -26,15 +28,20 @@ from .templates import CJK, Template, TemplateError, compile_template, normalise
 MAX_TEXT = 5000
 """Longer input is cut: a problem description is a paragraph, and the work stays bounded."""
 
+_SENTENCE = re.compile(r"[.!?;](?=\s|$)|[。！？\n]")
 _CLAUSE = re.compile(
-    r"(?:[.!?;](?=\s|$)|[。！？\n]|\bbut\b|\balthough\b|\bthough\b|\bhowever\b|\bwhereas\b|\bwhile\b"
-    r"|(?<=[ぁ-んァ-ン一-龥])が[、,]|けど|けれど|のに|しかし|ただ[、,])")
+    r"[,:、]|\bbut\b|\balthough\b|\bthough\b|\bhowever\b|\bwhereas\b|\bwhile\b|\band then\b"
+    r"|(?<=[るたいだすぬ])(?:が|けど|けれど|ので|のに|から)|しかし|ただし|[てで]も"
+    # a conjunctive て/で that starts a new predicate (止まって、それ以上…), not an auxiliary (使っていない)
+    r"|(?<=[っんいしきち])[てで](?![いおしまもるはあ])")
+_CLAUSE_WORDS = frozenset({"but", "although", "though", "however", "whereas", "while", "then", "and", "not", "no",
+                           "never", "without", "none", "nothing"})
 _NEG_EN = re.compile(
     r"(?<![\w])(?:no|not|never|without|nor|neither|none|nothing|hardly|n't|isn't|aren't|wasn't|weren't"
-    r"|don't|doesn't|didn't|won't|can't|cannot|haven't|hasn't|free of|zero)(?![\w])")
+    r"|don't|doesn't|didn't|won't|can't|cannot|haven't|hasn't|free of)(?![\w])")
 _NEG_JA = re.compile(r"(?:ない|なく|ません|なかった|ず[、。\s]|ずに|せず|なし|無し|無い|未使用|ではなく)")
 _NEG_WINDOW_EN = 4  # words before the match
-_NEG_WINDOW_JA = 12  # characters after the match
+_NEG_WINDOW_JA = 25  # characters after the match, up to the end of its clause
 _WORD = re.compile(r"[a-z][a-z_'-]+")
 
 
@@ -81,20 +88,32 @@ class Matcher:
 
     @cached_property
     def vocabulary(self) -> frozenset[str]:
-        """Latin words the templates use (for typo correction)."""
+        """Latin words the templates use: what a typo may be corrected to."""
         words: set[str] = set()
         for phrase in self.phrases:
             words.update(w.rstrip("*") for w in _WORD.findall(phrase.template.source) if len(w) >= 4)
         return frozenset(words)
 
+    @cached_property
+    def known_words(self) -> frozenset[str]:
+        """Correctly spelled words: everything the knowledge's English prose uses, plus the
+        template words and the words that shape clauses. A known word is never "corrected"."""
+        words: set[str] = set(self.vocabulary) | _CLAUSE_WORDS
+        for node in self.kb.nodes.values():
+            for field in ("title", "ask", "help", "why", "check", "fix"):
+                value = getattr(node, field, None)
+                if value is not None:
+                    words.update(_WORD.findall(normalise(value.en)))
+        return frozenset(words)
+
     def correct(self, text: str) -> tuple[str, list[tuple[str, str]]]:
         """Fix likely typos of template words; returns the text and (typo, word) pairs."""
-        vocab = self.vocabulary
+        vocab, known = self.vocabulary, self.known_words
         fixes: list[tuple[str, str]] = []
 
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
-            if word in vocab or len(word) < 4:
+            if word in known or len(word) < 4 or (word.endswith("s") and word[:-1] in known):
                 return word
             best = _close_word(word, vocab)
             if best is not None:
@@ -111,10 +130,11 @@ class Matcher:
         typo_note = {good: bad for bad, good in fixes}
         found: dict[str, list[tuple[int, Heard]]] = {}
         offset = 0
-        for clause in _clauses(text):
+        for sentence in _sentences(text):
+            bounds = [m.start() for m in _CLAUSE.finditer(sentence)]
             for phrase in self.phrases:
-                for match in phrase.template.regex.finditer(clause):
-                    negated = _negated(clause, match.start(), match.end())
+                for match in phrase.template.regex.finditer(sentence):
+                    negated = _negated(sentence, match.start(), match.end(), bounds)
                     if phrase.negative:
                         answer, why = ("yes", "negated negative phrase") if negated else ("no", "negative phrase")
                     else:
@@ -123,7 +143,7 @@ class Matcher:
                     shown = " ".join(f"{typo_note[w]} ({w})" if w in typo_note else w for w in words.split(" "))
                     found.setdefault(phrase.node, []).append(
                         (offset + match.start(), Heard(phrase.node, answer, shown, why)))
-            offset += len(clause) + 1
+            offset += len(sentence) + 1
         for fact_id, answer, words, why in read_numbers(text):
             if fact_id in self.kb.nodes:
                 found.setdefault(fact_id, []).append((text.find(words), Heard(fact_id, answer, words, why)))
@@ -138,23 +158,26 @@ class Matcher:
         return [h for _, h in sorted(heard, key=lambda item: item[0])]
 
 
-def _clauses(text: str) -> list[str]:
+def _sentences(text: str) -> list[str]:
     out, last = [], 0
-    for match in _CLAUSE.finditer(text):
+    for match in _SENTENCE.finditer(text):
         out.append(text[last:match.start()])
         last = match.end()
     out.append(text[last:])
     return out
 
 
-def _negated(clause: str, start: int, end: int) -> bool:
-    """A negation cue near the match, outside it: before it in English, after it in Japanese."""
-    before = clause[:start]
-    words = re.findall(r"[\w'’-]+|[^\w\s]", before)[-_NEG_WINDOW_EN:]
+def _negated(sentence: str, start: int, end: int, bounds: list[int]) -> bool:
+    """A negation cue near the match, outside it and inside its clause: a few words before it in
+    English, right after it (up to the clause's end) in Japanese."""
+    clause_start = max((b for b in bounds if b <= start), default=-1) + 1
+    clause_end = min((b for b in bounds if b >= end), default=len(sentence))
+    before = sentence[clause_start:start]
+    words = re.findall(r"[\w'’-]+", before)[-_NEG_WINDOW_EN:]
     if any(_NEG_EN.fullmatch(w) or w.endswith("n't") for w in words):
         return True
-    after = clause[end:end + _NEG_WINDOW_JA]
-    if CJK.search(clause[start:end] + after[:2]) and _NEG_JA.search(after):
+    after = sentence[end:min(clause_end, end + _NEG_WINDOW_JA)]
+    if CJK.search(sentence[start:end] + after[:2]) and _NEG_JA.search(after):
         return True
     return False
 

@@ -22,15 +22,26 @@ _CLASSES = [
 _DATASETS = {"cifar-100": 100, "cifar100": 100, "cifar 100": 100, "cifar-10": 10, "cifar10": 10, "cifar 10": 10,
              "fashion-mnist": 10, "fashionmnist": 10, "mnist": 10}
 _BINARY = re.compile(r"(?<![\w])(?:binary|two[- ]class|2値|二値)")
-_LOSS = re.compile(r"(?:loss|ロス|損失)[^0-9%\n]{0,30}?" + _NUM + r"(?!\s?%|\d)")
-_STUCK = re.compile(r"(?:stuck|plateau\w*|flat|stays?|hovers?|around|止ま|張り付|横ばい)[^0-9%\n]{0,15}?" + _NUM + r"(?!\s?%|\d)")
-_INITIAL = re.compile(r"(?:initial|first|starting|starts at|初期|最初)[^0-9%\n]{0,25}?" + _NUM + r"(?!\s?%|\d)")
+_LOSS = re.compile(r"(?:loss|ロス|損失)[^0-9%\n]{0,30}?" + _NUM + r"(?!\s?%|\d|\s?(?:epochs?|steps?|iter\w*|エポック))")
+_STUCK = re.compile(r"(?:stuck|plateau\w*|flat|stays?|hovers?|around|止ま|張り付|横ばい)[^0-9%\n]{0,15}?" + _NUM
+                    + r"(?!\s?%|\d|\s?(?:epochs?|steps?|iter\w*|エポック))")
+_NOT_A_LOSS = r"(?!\s?%|\d|\s?(?:epochs?|steps?|iter\w*|batch\w*|minutes?|hours?|layers?|エポック|ステップ))"
+_INITIAL = re.compile(r"(?:(?:initial|first|starting|初期|最初)[^0-9%\n]{0,12}?(?:loss|ロス|損失)"
+                      r"|(?:loss|ロス|損失)[^0-9%\n]{0,12}?(?:starts at|starts from|at the start|初期値|最初))"
+                      r"[^0-9%\n]{0,15}?" + _NUM + _NOT_A_LOSS)
 _ACC = re.compile(r"(?:acc(?:uracy)?|精度|正解率)[^0-9%\n]{0,30}?" + _NUM + r"\s?%")
 _TRAIN_ACC = re.compile(r"(?:train(?:ing)?|学習|訓練)[^0-9%\n.。]{0,30}?(?:acc(?:uracy)?|精度|正解率)?[^0-9%\n.。]{0,12}?" + _NUM + r"\s?%")
 _VAL_ACC = re.compile(r"(?:val(?:idation)?|検証|dev)[^0-9%\n.。]{0,30}?" + _NUM + r"\s?%")
-_TEST_ACC = re.compile(r"(?:test|テスト|production|本番)[^0-9%\n.。]{0,30}?" + _NUM + r"\s?%")
+_VAL_ACC_AFTER = re.compile(_NUM + r"\s?%[^0-9%\n.。]{0,25}?(?:in|on) the (?:val(?:idation)?)")
+_TEST = r"(?:test|テスト|production|本番|inference|serving|deployed|deployment)"
+_TEST_ACC = re.compile(_TEST + r"[^0-9%\n.。]{0,30}?(?:from\s\d+(?:\.\d+)?\s?%\s?to\s?)?" + _NUM + r"\s?%"
+                       r"|" + _TEST + r"[^.。\n]{0,80}?(?:only|just|about|around)\s(?:about\s|around\s)?" + _NUM + r"\s?%")
+_NAN_AT = re.compile(r"(?:nan|inf)[^.。\n]{0,40}?(?:after|at|within|from|around|by)\s?(?:step|iter(?:ation)?s?|~|about|around)?\s?~?"
+                     r"(\d+(?:\.\d+)?)\s?(k)?\s?(iters?|iterations?|steps?|batches|epochs?)?(?![\w.])")
+_NAN_AT_JA = re.compile(r"(\d+)\s?(ステップ|イテレーション|iter|step|エポック)[^。\n]{0,15}?(?:nan|inf)")
+_LR = re.compile(r"(?<![\w])(?:lr|learning rate|学習率)\s?(?:=|:|of|was|is|at|を|は)?\s?(\d+(?:\.\d+)?(?:e-?\d+)?)(?![\w.])")
 _BATCH = re.compile(r"(?:batch[ _-]?size|bs)\s?[=:]?\s?(?:of\s)?(\d{1,6})(?![\d.])|バッチサイズ[はをが]?\s?(\d{1,6})")
-_SIZE = re.compile(r"(\d[\d,]{0,9})\s?(?:images|samples|examples|pictures|photos|rows|画像|枚|サンプル|件)")
+_SIZE = re.compile(r"(?<![\w-])(\d[\d,]{0,9})\s?(?:images|samples|examples|pictures|photos|rows|画像|枚|サンプル|件)")
 
 
 def _classes(text: str) -> tuple[int, str] | None:
@@ -78,19 +89,39 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
                 out.append(("acc_at_chance", "yes", match.group(0),
                             f"accuracy {value:g}% ≈ 1/{c} = {chance:.3g}%: chance level"))
     train = _TRAIN_ACC.search(text)
-    val = _VAL_ACC.search(text)
-    if train and val and train.start(1) != val.start(1):
-        t, v = float(train.group(1)), float(val.group(1))
+    val = _VAL_ACC.search(text) or _VAL_ACC_AFTER.search(text)
+    test = _TEST_ACC.search(text)
+    number = lambda m: float(next(g for g in m.groups() if g is not None))  # noqa: E731
+    if train and not val and test and number(train) - number(test) >= 15:
+        out.append(("val_much_worse_than_train", "yes", f"{train.group(0)} … {test.group(0)}",
+                    f"training {number(train):g}% vs test {number(test):g}%"))
+    if train and val and train.start(1) != val.start():
+        t, v = float(train.group(1)), number(val)
         if t - v >= 15:
             out.append(("val_much_worse_than_train", "yes", f"{train.group(0)} … {val.group(0)}",
                         f"training {t:g}% vs validation {v:g}%"))
         elif abs(t - v) <= 5 and max(t, v) <= 70:
             out.append(("train_and_val_poor", "yes", f"{train.group(0)} … {val.group(0)}",
                         f"training {t:g}% and validation {v:g}%, both low"))
-    test = _TEST_ACC.search(text)
-    if val and test and val.start(1) != test.start(1) and float(val.group(1)) - float(test.group(1)) >= 15:
+    if val and test and val.start() != test.start() and number(val) - number(test) >= 15:
         out.append(("test_worse_than_val", "yes", f"{val.group(0)} … {test.group(0)}",
-                    f"validation {val.group(1)}% vs test {test.group(1)}%"))
+                    f"validation {number(val):g}% vs test {number(test):g}%"))
+    for match in _NAN_AT.finditer(text):
+        value = float(match.group(1)) * (1000 if match.group(2) else 1)
+        unit = match.group(3) or ""
+        iterations = value if not unit.startswith("epoch") else None
+        if iterations is not None and iterations <= 300:
+            out.append(("nan_early", "yes", match.group(0), f"NaN after about {value:g} iterations"))
+        elif (iterations is not None and iterations >= 2000) or (unit.startswith("epoch") and value >= 2):
+            out.append(("nan_early", "no", match.group(0), f"NaN only after {value:g} {unit or 'steps'}"))
+    for match in _NAN_AT_JA.finditer(text):
+        value = float(match.group(1))
+        if match.group(2) != "エポック" and value <= 300:
+            out.append(("nan_early", "yes", match.group(0), f"NaN after about {value:g} iterations"))
+    for match in _LR.finditer(text):
+        value = float(match.group(1))
+        if value >= 0.3 or value <= 1e-6:
+            out.append(("q_lr_unusual", "yes", match.group(0), f"learning rate {value:g} is far outside the usual 1e-5 … 0.1"))
     for match in _BATCH.finditer(text):
         size = int(match.group(1) or match.group(2))
         if size >= 2048:
@@ -99,8 +130,8 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
             out.append(("large_batch", "no", match.group(0), f"batch size {size}"))
     for match in _SIZE.finditer(text):
         count = int(match.group(1).replace(",", ""))
-        if re.search(r"(?:batch|バッチ)[^.。\n]{0,12}$", text[:match.start()]):
-            continue  # "a batch of 32 images" is not the size of the dataset
+        if re.search(r"(?:batch|バッチ|checked|spot-checked|looked at|inspected|確認)[^.。\n]{0,12}$", text[:match.start()]):
+            continue  # "a batch of 32 images", "spot-checked 200 samples": not the size of the dataset
         if count < 1000:
             out.append(("small_dataset", "yes", match.group(0), f"{count} examples in all"))
     return out

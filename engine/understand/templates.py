@@ -8,7 +8,7 @@ Syntax (docs/free-text.md):
     word        a literal token; ``diverg*`` is a word prefix
     (a|b c)     alternatives (no nesting)
     [x]         an optional token or group: ``[(val|validation)] loss``
-    ~           a gap: up to 3 words in English, up to 8 characters in Japanese
+    ~           a gap: up to 4 words in English, up to 8 characters in Japanese
 English tokens must stand as whole words separated by spaces or punctuation. In Japanese a space
 between tokens means optional whitespace. Text is matched lower-cased after NFKC normalisation.
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _SEP_EN = r"[^\w]{1,6}"
-_GAP_EN = r"(?:[^\w]{1,6}[\w'’-]{1,30}){0,3}[^\w]{1,6}"
+_GAP_EN = r"(?:[^\w]{1,6}[\w'’-]{1,30}){0,4}[^\w]{1,6}"
 _SEP_JA = r"\s{0,3}"
 _GAP_JA = r"[^。！？!?\n]{0,8}?"
 _LEFT = r"(?<![\w])"
