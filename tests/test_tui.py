@@ -313,3 +313,42 @@ async def test_export_the_report_from_the_tui(tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, ExportScreen) and "exists" in str(app.screen.query_one("#problems").render())
         assert target.read_text(encoding="utf-8") == text
+
+
+async def test_light_theme_and_the_command_palette(tmp_path):
+    from tui.commands import TriageCommands
+
+    app = build(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = await _main(pilot)
+        app.theme = "textual-light"
+        await pilot.pause()
+        assert "Suspects" in screen_text(app)
+        provider = TriageCommands(main, None)
+        labels = [label for label, _ in provider._commands()]
+        assert {"Export: md", "Export: html", "Export: json", "Undo", "日本語"} <= set(labels)
+        result = dict(provider._commands())["日本語"]()
+        if hasattr(result, "__await__"):
+            await result
+        await pilot.pause()
+        assert main.session.lang == "ja"
+
+
+async def test_knowledge_reload_after_an_outside_edit_keeps_answers(tmp_path):
+    team = tmp_path / "team"
+    team.mkdir()
+    target = team / "t.yaml"
+    target.write_text("nodes:\n  - id: loss_nan\n    title: {en: Before, ja: 前}\n", encoding="utf-8")
+    app = build(tmp_path, knowledge=[team])
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = await _main(pilot)
+        await _answer(pilot, main, 2)
+        events = [(e.id, e.answer) for e in main.session.events]
+        target.write_text("nodes:\n  - id: loss_nan\n    title: {en: After, ja: 後}\n", encoding="utf-8")
+        assert await app.reload_knowledge()
+        await pilot.pause()
+        assert main.session.kb.nodes["loss_nan"].title.en == "After"
+        assert [(e.id, e.answer) for e in main.session.events] == events
+        target.write_text("nodes:\n  - id: loss_nan\n    titel: x\n", encoding="utf-8")
+        assert not await app.reload_knowledge(), "a broken edit keeps the last good graph"
+        assert main.session.kb.nodes["loss_nan"].title.en == "After"

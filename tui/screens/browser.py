@@ -131,8 +131,17 @@ class BrowserScreen(Screen):
             self.notify(ui.t("no_editor"), severity="warning")
             return
         path, line = located
-        with self.app.suspend():
-            subprocess.run([*shlex.split(editor), f"+{line}", str(path)], check=False)
+        from textual.app import SuspendNotSupported
+
+        try:
+            with self.app.suspend():
+                subprocess.run([*shlex.split(editor), f"+{line}", str(path)], check=False)
+        except SuspendNotSupported:  # e.g. a web or headless driver: the terminal cannot be handed over
+            self.notify(ui.t("no_editor"), severity="warning")
+            return
+        except OSError as exc:
+            self.notify(f"{editor}: {exc.strerror or exc}", severity="error")
+            return
         if await self.app.reload_knowledge():
             self._show(self.selected)
 
