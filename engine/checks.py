@@ -4,7 +4,7 @@ translations and the vocabulary contract. Schema checks happen earlier, in :mod:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import networkx as nx
 
@@ -45,22 +45,46 @@ def check_graph(result: LoadResult) -> list[Problem]:
     return problems
 
 
-def _unknown(ident: str, result: LoadResult, item: Item, loc: tuple, what: str) -> Problem | None:
+#: "did you mean" compares an unknown id with every declared id (difflib, up to ~5 µs a pair). Past
+#: this many comparisons in one validation, further unknown ids are reported without a hint: a
+#: folder of 10,000 files that all misspell an id is checked in seconds instead of hours.
+HINT_COMPARISONS = 300_000
+
+
+class _Hints:
+    """``did_you_mean`` over many choices, with a cache and a total budget of comparisons."""
+
+    def __init__(self, choices: Iterable[str]) -> None:
+        self.choices = sorted(choices)
+        self.left = HINT_COMPARISONS
+        self.cache: dict[str, str] = {}
+
+    def __call__(self, word: str) -> str:
+        hint = self.cache.get(word)
+        if hint is None:
+            if self.left < len(self.choices):
+                return ""
+            self.left -= len(self.choices)
+            hint = self.cache[word] = did_you_mean(word, self.choices)
+        return hint
+
+
+def _unknown(ident: str, result: LoadResult, item: Item, loc: tuple, what: str, hints: _Hints) -> Problem | None:
     if ident in result.declared_ids:
         return None
-    hint = did_you_mean(ident, result.declared_ids)
-    return _problem(item.position(loc), f"{what}: unknown id {ident!r}{hint}", "unknown-id")
+    return _problem(item.position(loc), f"{what}: unknown id {ident!r}{hints(ident)}", "unknown-id")
 
 
 def _references(result: LoadResult) -> Iterator[Problem]:
     kb = result.kb
     assert kb is not None
+    hints = _Hints(result.declared_ids)
     for edge, item in zip(kb.edges, result.edge_items):
         what = f"{edge.kind} edge {edge.source}->{edge.target}"
         sources, targets = _EDGE_ENDS[edge.kind]
         for end, allowed in (("source", sources), ("target", targets)):
             ident = getattr(edge, end)
-            bad = _unknown(ident, result, item, (end,), what)
+            bad = _unknown(ident, result, item, (end,), what, hints)
             if bad:
                 yield bad
                 continue
@@ -86,7 +110,7 @@ def _references(result: LoadResult) -> Iterator[Problem]:
         item = result.rule_items[rule.id]
         what = f"rule {rule.id!r}"
         for ident, answer in rule.if_.items():
-            bad = _unknown(ident, result, item, ("if", ident), what)
+            bad = _unknown(ident, result, item, ("if", ident), what, hints)
             if bad:
                 yield bad
                 continue
@@ -104,7 +128,7 @@ def _references(result: LoadResult) -> Iterator[Problem]:
                 assert isinstance(action, AssertAction)
                 key, ident, allowed = "assert", action.assert_, FACT_KINDS
             loc = ("then", index, key)
-            bad = _unknown(ident, result, item, loc, what)
+            bad = _unknown(ident, result, item, loc, what, hints)
             if bad:
                 yield bad
                 continue

@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 from .knowledge import KnowledgeBase
+from .render.mermaid import label as mermaid_label
 from .schema import CHECK_KINDS, AssertAction, BoostAction, Edge, Node, RuleOutAction, Text
+from .text import inert, json_safe
 
 _EDGE_WEIGHTS = ("strength", "factor", "when")
 
@@ -90,13 +92,9 @@ def _label(node: Node, lang: str) -> str:
 
 
 def _mermaid_text(text: str) -> str:
-    """Mermaid label text: quotes and angle brackets as entity codes, no line breaks."""
-    text = " ".join(text.split())
-    for char, code in (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"),
-                       ("[", "#91;"), ("]", "#93;"), ("{", "#123;"), ("}", "#125;"),
-                       ("|", "#124;"), ("`", "#96;")):
-        text = text.replace(char, code)
-    return text
+    """Mermaid label text, the same as the report's flowchart writes it: every character Mermaid
+    could read as syntax as an entity code, control characters made visible, on one line, never cut."""
+    return mermaid_label(text, limit=None)
 
 
 _MERMAID_SHAPES = {"symptom": ('(["', '"])'), "context": ('["', '"]'), "question": ('{{"', '"}}'),
@@ -137,7 +135,10 @@ _CLASS_STYLES = {"symptom": "fill:#fde2e2,stroke:#c0392b", "context": "fill:#e8f
 
 
 def _dot_text(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "") + '"'
+    """A quoted DOT string: backslashes and quotes escaped (so ``\\N`` or ``"];`` stay text), line
+    breaks as DOT's ``\\n``, control and invisible formatting characters made visible."""
+    text = inert(text)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 _DOT_SHAPES = {"symptom": "ellipse", "context": "box", "question": "diamond", "reason": "box",
@@ -166,8 +167,8 @@ def to_dot(kb: KnowledgeBase, lang: str = "en") -> str:
 
 
 def render(kb: KnowledgeBase, fmt: str, lang: str = "en") -> str:
-    if fmt == "json":
-        return json.dumps(to_json(kb), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "json":  # the data exactly; characters that could act on a terminal as \u escapes
+        return json_safe(json.dumps(to_json(kb), ensure_ascii=False, indent=2)) + "\n"
     if fmt == "mermaid":
         return to_mermaid(kb, lang)
     if fmt == "dot":

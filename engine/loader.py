@@ -28,6 +28,7 @@ _RULE = TypeAdapter(Rule)
 _TOP_KEYS = tuple(KnowledgeFile.model_fields)
 _KNOWN_FIELDS = sorted({name for cls in (*Node.__args__[0].__args__, *Edge.__args__[0].__args__, Rule)  # type: ignore[attr-defined]
                         for name in (f.alias or n for n, f in cls.model_fields.items())} | {"if", "assert"})
+_SCALARS = (str, int, float, bool, type(None))
 _TAGS = set(NODE_KINDS) | set(EDGE_KINDS) | {"boost", "rule_out", "assert"}
 
 
@@ -158,7 +159,7 @@ def _read_layer(folder: Path, layer: int, problems: list[Problem], docs: list[Ya
         return
     for file in knowledge_files(folder):
         shown = display_path(file)
-        text = overrides.get(file.resolve())
+        text = overrides.get(file.resolve()) if overrides else None
         try:
             doc = load_yaml_file(file, shown) if text is None else parse_yaml(text, shown)
         except YamlError as exc:
@@ -228,6 +229,9 @@ def load_knowledge(extra: Iterable[Path] = (), *, shipped: bool = True, check: b
             if key == "edges":
                 ident: Any = _edge_key(raw)
                 table: dict = edges
+                if not all(isinstance(part, _SCALARS) for part in ident):
+                    anonymous.append((key, item))  # a mapping or list as an id: only its errors matter
+                    continue
             else:
                 ident = raw.get("id")
                 table = nodes if key == "nodes" else rules
@@ -271,7 +275,7 @@ def load_knowledge(extra: Iterable[Path] = (), *, shipped: bool = True, check: b
         if rule is not None:
             valid_rules.append(rule)
     for key, item in anonymous:
-        adapter = {"nodes": _NODE, "rules": _RULE}[key]
+        adapter = {"nodes": _NODE, "rules": _RULE, "edges": _EDGE}[key]
         if _validate(adapter, item, _what(key[:-1], item.raw), problems) is not None:  # pragma: no cover
             raise AssertionError("an entry without an id passed validation")
 

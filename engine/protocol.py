@@ -14,6 +14,7 @@ from typing import IO, Any, Callable
 from .explain import explain_pending, explain_suspect
 from .model import answers_for
 from .session import Session, SessionError
+from .text import json_safe
 
 RANKED_LIMIT = 10
 MAX_LINE = 1_000_000
@@ -90,8 +91,8 @@ class Conversation:
             return None
         try:
             self.session.save(self.save_path)
-        except OSError as exc:
-            message = f"could not save the session to {self.save_path}: {exc.strerror or exc}"
+        except (OSError, ValueError) as exc:
+            message = f"could not save the session to {self.save_path}: {getattr(exc, 'strerror', None) or exc}"
             if self.on_save_error:
                 self.on_save_error(message)
             return message
@@ -105,8 +106,14 @@ class Conversation:
             msg = json.loads(line)
         except json.JSONDecodeError as exc:
             return error(f"not JSON at column {exc.colno}: {exc.msg}")
+        except RecursionError:
+            return error("not usable JSON: nested too deeply")
+        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+            return error(f"not usable JSON: {exc}")
         if not isinstance(msg, dict):
             return error("each line must be a JSON object such as {\"answer\": \"yes\"}")
+        if not _valid_unicode(msg):
+            return error("the line holds a lone surrogate escape (\\ud800 … \\udfff), which is not a character")
         session = self.session
         try:
             if msg.get("quit"):
@@ -127,8 +134,8 @@ class Conversation:
                     return error("\"save\" takes a file path")
                 try:
                     session.save(Path(target))
-                except OSError as exc:
-                    return error(f"could not save to {target}: {exc.strerror or exc}")
+                except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+                    return error(f"could not save to {target!r}: {getattr(exc, 'strerror', None) or exc}")
                 return self._next(saved=target)
             if "say" in msg:
                 text = msg["say"]
@@ -159,6 +166,18 @@ class Conversation:
         return error(f"unknown request; a line carries one of: {known}")
 
 
+def _valid_unicode(msg: dict) -> bool:
+    """False when a string the session would use holds a lone surrogate (a ``\\ud800`` escape):
+    it could be neither stored in a session nor written back out as UTF-8."""
+    for value in msg.values():
+        if isinstance(value, str) and not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+    return True
+
+
 def _evidence(msg: dict) -> str | None:
     evidence = msg.get("evidence")
     return evidence if isinstance(evidence, str) else None
@@ -172,7 +191,7 @@ def run(conversation: Conversation, stdin: IO[str], stdout: IO[str]) -> int:
     """Drive ``conversation`` over a pair of text streams until ``done`` or end of input."""
 
     def send(msg: dict[str, Any]) -> None:
-        stdout.write(json.dumps(msg, ensure_ascii=False) + "\n")
+        stdout.write(json_safe(json.dumps(msg, ensure_ascii=False)) + "\n")
         stdout.flush()
 
     first = conversation.opening()

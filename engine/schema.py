@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic_core import PydanticCustomError
+
+from .text import describe, first_unsafe
 
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=80,
                           description="snake_case identifier, unique across all knowledge files")]
@@ -19,6 +22,26 @@ FactAnswer = Literal["yes", "no", "unknown"]
 CheckAnswer = Literal["found", "ok", "skip"]
 Answer = Literal["yes", "no", "unknown", "found", "ok", "skip"]
 LANGUAGES = ("en", "ja")
+
+
+def _plain(value: str) -> str:
+    """Refuse control and invisible formatting characters (ESC, BEL, CR, NUL, right-to-left
+    overrides, zero-width spaces…): knowledge text is shown in terminals and documents, where
+    they would act (clear the screen, write the clipboard, reorder a line) instead of showing.
+    TAB and line feeds are fine. The error names the character and where it stands in the text."""
+    found = first_unsafe(value)
+    if found is not None:
+        index, char = found
+        raise PydanticCustomError(
+            "unsafe_character",
+            "character {index} is {char}, a control or invisible formatting character, which could "
+            "drive the terminal or hide or reorder text; remove it",
+            {"index": index + 1, "char": describe(char)})
+    return value
+
+
+Plain = AfterValidator(_plain)
+"""A string free of control and invisible formatting characters (see :mod:`engine.text`)."""
 FACT_KINDS = ("symptom", "context", "question")
 CHECK_KINDS = ("reason", "strategy")
 NODE_KINDS = (*FACT_KINDS, *CHECK_KINDS)
@@ -32,9 +55,9 @@ class _Strict(BaseModel):
 class Text(_Strict):
     """A text in English and Japanese."""
 
-    en: str = Field(min_length=1, max_length=20_000)
+    en: Annotated[str, Plain] = Field(min_length=1, max_length=20_000)
     """English text."""
-    ja: str | None = Field(default=None, max_length=20_000)
+    ja: Annotated[str, Plain] | None = Field(default=None, max_length=20_000)
     """Japanese text. May be left out while a translation is pending: `kb validate` reports it and
     the program shows the English text instead."""
 
@@ -46,9 +69,9 @@ class Text(_Strict):
 class Reference(_Strict):
     """A source worth reading: a paper, a framework doc page."""
 
-    title: str = Field(min_length=1, max_length=500)
+    title: Annotated[str, Plain] = Field(min_length=1, max_length=500)
     """What it is, e.g. "Keskar et al. 2017, On Large-Batch Training for Deep Learning"."""
-    url: str | None = Field(default=None, pattern=r"^https?://\S+$", max_length=2000)
+    url: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2000), Plain] | None = None
     """Where to read it."""
 
 
@@ -58,15 +81,15 @@ class _NodeBase(_Strict):
     writing a node with the same id in a `--knowledge` folder."""
     title: Text
     """A short label."""
-    tags: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(default_factory=list, max_length=30)
+    tags: list[Annotated[str, Field(min_length=1, max_length=40), Plain]] = Field(default_factory=list, max_length=30)
     """Free keywords for search."""
 
 
 class Phrases(_Strict):
     """Phrase templates per language (see docs/free-text.md for the template syntax)."""
 
-    en: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(default_factory=list, max_length=200)
-    ja: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(default_factory=list, max_length=200)
+    en: list[Annotated[str, Field(min_length=1, max_length=200), Plain]] = Field(default_factory=list, max_length=200)
+    ja: list[Annotated[str, Field(min_length=1, max_length=200), Plain]] = Field(default_factory=list, max_length=200)
 
 
 class _FactNode(_NodeBase):
@@ -114,7 +137,7 @@ class _CheckNode(_NodeBase):
     fix: Text
     """How to fix it when the check finds a problem."""
     snippets: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_+-]*$")],
-                   Annotated[str, Field(min_length=1, max_length=20_000)]] = Field(default_factory=dict)
+                   Annotated[str, Field(min_length=1, max_length=20_000), Plain]] = Field(default_factory=dict)
     """Code for the check, per framework: `pytorch`, `keras`, `jax`, …"""
     cost: float = Field(default=10, gt=0, le=100_000)
     """Rough minutes the check takes."""

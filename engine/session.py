@@ -319,6 +319,10 @@ def read_session_file(path: Path) -> SessionFile:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SessionError(f"{path}:{exc.lineno}:{exc.colno}: not a valid session file: {exc.msg}") from None
+    except RecursionError:
+        raise SessionError(f"{path}: not a valid session file: JSON nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise SessionError(f"{path}: not a valid session file: {exc}") from None
     if isinstance(raw, dict) and raw.get("version") not in (None, SESSION_VERSION) and isinstance(raw.get("version"), int):
         raise SessionError(f"{path}: session file version {raw['version']} is newer than this nn-triage "
                            f"understands ({SESSION_VERSION})")
@@ -327,7 +331,12 @@ def read_session_file(path: Path) -> SessionFile:
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in err["loc"]) or "top level"
-        raise SessionError(f"{path}: not a valid session file: {where}: {err['msg']}") from None
+        raise SessionError(f"{path}: not a valid session file: {_one_line(where)}: {err['msg']}") from None
+
+
+def _one_line(text: str) -> str:
+    """Text from the file (a key name) as one printable line: other characters become escapes."""
+    return text if text.isprintable() else "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def is_check(kb: KnowledgeBase, node_id: str) -> bool:

@@ -16,11 +16,14 @@ We build the data from libyaml's event stream ourselves instead of calling ``yam
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .text import BIDI_CONTROLS, describe
 
 try:  # libyaml makes parsing ~10x faster; fall back to the pure-Python parser where it is absent
     from yaml import CSafeLoader as _Loader
@@ -46,6 +49,8 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:seq",
 }
 _YAML11_WORDS = {"yes", "no", "on", "off", "y", "n"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
 _resolver = yaml.resolver.Resolver()
 _constructor = yaml.constructor.SafeConstructor()
 
@@ -101,6 +106,17 @@ def _scalar(event: yaml.ScalarEvent, path: str) -> Any:
 def parse_yaml(text: str, path: str = "<string>") -> YamlDocument:
     """Parse one YAML document from ``text``; raise :class:`YamlError` on anything unsafe or malformed."""
     doc = YamlDocument(path=path, data=None)
+    bad = _SURROGATE.search(text)
+    if bad is not None:  # libyaml would fail to encode it; only text not read from a file can hold one
+        line = text.count("\n", 0, bad.start()) + 1
+        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise YamlError(path, line, col, "the text holds a lone surrogate (not a character), so it is not "
+                                         "valid Unicode")
+    bidi = _BIDI.search(text)
+    if bidi is not None:  # "Trojan Source": anywhere, a comment included, it changes what a reviewer sees
+        raise YamlError(path, *_line_col(text, bidi.start()),
+                        f"the character {describe(bidi.group())} reorders how the text around it is displayed "
+                        "(a line can then read differently from what it says); remove it")
     # Each open container: [container, its path, pending key (mappings), key's position]
     stack: list[list[Any]] = []
     documents = 0
@@ -164,10 +180,23 @@ def parse_yaml(text: str, path: str = "<string>") -> YamlDocument:
             start = exc.context_mark
             problem += f" ({exc.context} that starts at line {start.line + 1}, column {start.column + 1})"
         raise YamlError(path, line, col, f"malformed YAML: {problem}") from None
-    except yaml.YAMLError as exc:  # e.g. a reader error on a control character
-        mark = getattr(exc, "position", None)
-        raise YamlError(path, 1, 1, f"malformed YAML: {exc}") from None
+    except yaml.reader.ReaderError as exc:  # a raw control character (ESC, BEL, a C1 code...)
+        # libyaml reports a byte offset, the pure-Python reader a character index: find the
+        # character itself instead (its first occurrence is the one the reader stopped at).
+        char = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)
+        index = text.find(char)
+        line, col = _line_col(text, index) if index >= 0 else (1, 1)
+        raise YamlError(path, line, col, f"malformed YAML: the control character {describe(char)} is "
+                                         "not allowed in a YAML file; remove it") from None
+    except yaml.YAMLError as exc:  # pragma: no cover - every other PyYAML error is marked or a reader error
+        raise YamlError(path, 1, 1, f"malformed YAML: {' '.join(str(exc).split())}") from None
     return doc
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of the character at ``index``."""
+    line_start = text.rfind("\n", 0, index) + 1
+    return text.count("\n", 0, index) + 1, index - line_start + 1
 
 
 class _NoKey:
@@ -201,6 +230,5 @@ def load_yaml_file(path: Path, display: str | None = None, max_bytes: int = MAX_
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise YamlError(name, line, col, "the file is not valid UTF-8 text") from None
     if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise YamlError(name, line, 1, "the file contains a NUL byte; is it binary?")
+        raise YamlError(name, *_line_col(text, text.index("\x00")), "the file contains a NUL byte; is it binary?")
     return parse_yaml(text, name)

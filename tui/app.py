@@ -10,6 +10,7 @@ from engine.knowledge import KnowledgeBase
 from engine.loader import LoadResult, load_knowledge, load_or_raise
 from engine.model import BeliefModel, compile_model
 from engine.session import Session, SessionError, read_session_file
+from engine.text import inert
 from tui.i18n import strings
 from tui.settings import Settings
 
@@ -98,7 +99,7 @@ class TriageApp(App):
 
         result = load_knowledge(self.settings.knowledge)
         if result.kb is None:
-            self.notify(str(result.errors[0]), severity="error")
+            self.notify(inert(str(result.errors[0])), severity="error", markup=False)
             return False
         self.kb, self.model = result.kb, compile_model(result.kb)
         for screen in self.screen_stack:
@@ -106,7 +107,7 @@ class TriageApp(App):
                 session = Session.from_file(screen.session.to_file(), self.kb, self.model)
                 await screen.replace_session(session)
                 self.notify(strings(session.lang).t("knowledge_reloaded", version=self.kb.version,
-                                                    count=len(session.events)))
+                                                    count=len(session.events)), markup=False)
         return True
 
 

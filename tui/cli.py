@@ -29,7 +29,9 @@ def _version() -> str:
 
 
 def _err(message: str) -> None:
-    print(f"nn-triage: {message}", file=sys.stderr)
+    from engine.text import inert
+
+    print(inert(f"nn-triage: {message}"), file=sys.stderr)
 
 
 def _layers(args: argparse.Namespace) -> list[Path]:
@@ -51,9 +53,11 @@ def cmd_kb_validate(args: argparse.Namespace) -> int:
                "version": result.kb.version if result.kb else None, "ms": round(elapsed, 1)}
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return Exit.PROBLEMS if problems else Exit.OK
+    from engine.text import inert
+
     for problem in problems:
         tag = "" if problem.severity.value == "error" else " [warning]"
-        print(f"{problem}{tag}")
+        print(inert(f"{problem}{tag}"))
     if problems:
         errors = sum(1 for p in problems if p.severity.value == "error")
         print(f"{len(problems)} problem(s): {errors} error(s), {len(problems) - errors} warning(s)",
@@ -73,8 +77,10 @@ def _load_or_report(args: argparse.Namespace):
 
     result = load_knowledge(_layers(args), shipped=not getattr(args, "only", False))
     if result.kb is None:
+        from engine.text import inert
+
         for problem in result.errors:
-            print(problem, file=sys.stderr)
+            print(inert(str(problem)), file=sys.stderr)
         _err(f"the knowledge has {len(result.errors)} error(s); run `nn-triage kb validate` for details")
         return None
     return result.kb
@@ -152,8 +158,10 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
         app = make_app(settings)
     except KnowledgeError as exc:
+        from engine.text import inert
+
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(inert(str(problem)), file=sys.stderr)
         _err("the knowledge has errors; run `nn-triage kb validate` for details")
         return Exit.PROBLEMS
     except (SessionError, LogError) as exc:

@@ -42,24 +42,27 @@ def _columns(specs: list[str]) -> dict[str, str] | str:
 def run(args: argparse.Namespace) -> int:
     columns = _columns(args.column or [])
     if isinstance(columns, str):
-        print(f"nn-triage analyze: {columns}", file=sys.stderr)
+        print(f"nn-triage analyze: {columns}", file=sys.stderr)  # {spec!r}: control characters escaped
         return 2
     if args.classes is not None and args.classes < 2:
         print(f"nn-triage analyze: --classes must be at least 2, got {args.classes}", file=sys.stderr)
         return 2
     from engine.logs import LogError, analyze_path
+    from engine.text import inert, json_safe
 
+    # File and column names are the user's data: their control characters are shown, not sent
+    # to the terminal (the text rendering does the same for everything it prints).
     try:
         result = analyze_path(Path(args.path), classes=args.classes, columns=columns or None)
     except LogError as exc:
-        print(f"nn-triage: {exc}", file=sys.stderr)
+        print(inert(f"nn-triage: {exc}"), file=sys.stderr)
         return 1
     except Exception as exc:  # a bug of ours: still one line, never a traceback
-        print(f"nn-triage: {args.path}: internal error while analysing the log ({type(exc).__name__}: "
-              f"{exc}); please report it", file=sys.stderr)
+        print(inert(f"nn-triage: {args.path}: internal error while analysing the log ({type(exc).__name__}: "
+                    f"{exc}); please report it"), file=sys.stderr)
         return 1
-    if args.format == "json":
-        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+    if args.format == "json":  # the data exactly, with \u escapes for what could act on a terminal
+        sys.stdout.write(json_safe(json.dumps(result.to_json(), ensure_ascii=False, indent=2, allow_nan=False)) + "\n")
     else:
         from engine.logs.render import render_text
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import json
 import math
 from itertools import compress, repeat
@@ -24,7 +25,13 @@ from .series import Series, SeriesBuilder
 
 CHUNK_BYTES = 1 << 20            # CSV lines read at a time (about 1 MB)
 JSON_FLUSH = 4096                # JSON values buffered per column before they are stored
-MAX_JSON_DOCUMENT = 256 << 20    # a whole-document JSON log is parsed at once; refuse larger ones
+MAX_JSON_DOCUMENT = 64 << 20     # a whole-document JSON log is parsed at once (~7x its size in memory)
+#: characters in one line of a text log. A longer line is refused after reading this much of it,
+#: never read whole: a log line holds a few numbers, and one corrupt 10 GB line must not fill memory.
+MAX_LINE = 1 << 20
+#: different columns (CSV) or keys (JSON) in one log. Each kept one costs memory and the choice of
+#: series compares them, so a log whose keys change on every line is refused instead of growing.
+MAX_COLUMNS = 10_000
 SNIFF_BYTES = 1 << 16
 #: cells that mean "not logged here" (Keras CSVLogger writes NA; Lightning leaves the cell empty)
 MISSING = {"", "na", "n/a", "none", "null", "-"}
@@ -62,8 +69,11 @@ class Collector:
         self._role_cache[name] = role
         return role
 
-    def see(self, name: str) -> None:
+    def see(self, name: str, line: int | None = None) -> None:
         if name not in self.names:
+            if len(self.names) >= MAX_COLUMNS:
+                raise LogError.at(self.path, f"more than {MAX_COLUMNS:,} different columns or keys (the next "
+                                             f"is {_show(name)}): not a metrics log", line)
             self.names[name] = None
 
     def add(self, name: str, y: np.ndarray, step: np.ndarray, epoch: np.ndarray) -> None:
@@ -124,7 +134,7 @@ def sniff(path: Path) -> str:
             if isinstance(obj, dict) and any(isinstance(v, list) for v in obj.values()):
                 return "json"
             return "jsonl"
-        except ValueError:
+        except (ValueError, RecursionError):
             return "json" if "\n" in stripped else "jsonl"
     return "csv"
 
@@ -185,7 +195,10 @@ def _to_float(value) -> float | None:
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, (int, float)):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:   # an integer beyond float64: as far out as a float can say
+            return math.inf if value > 0 else -math.inf
     if isinstance(value, str):
         s = value.strip()
         if s.lower() in MISSING:
@@ -239,22 +252,59 @@ def read_csv(path: Path, col: Collector) -> str:
 
 
 def _decode_error(path: Path) -> LogError:
+    """Where the first byte that is not UTF-8 is (line, column), reading lines in bounded pieces."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, column = 1, 1
     with path.open("rb") as fb:
-        for n, raw in enumerate(fb, 1):
+        while raw := fb.readline(MAX_LINE):
             try:
-                raw.decode("utf-8")
+                decoder.decode(raw)
             except UnicodeDecodeError as exc:
-                return LogError.at(path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", n, exc.start + 1)
+                return LogError.at(path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", line, column + exc.start)
+            if raw.endswith(b"\n"):
+                line, column = line + 1, 1
+            else:   # a piece of a longer line
+                column += len(raw)
     return LogError.at(path, "not UTF-8 text")
+
+
+def _too_long(path: Path, line: int) -> LogError:
+    return LogError.at(path, f"a line longer than {MAX_LINE:,} characters (read no further): not a "
+                             "training log, or a corrupt one", line)
+
+
+def _read_lines(f, carry: str, path: Path, line_no: int) -> tuple[list[str], str]:
+    """The next complete lines of text file ``f`` (opened with ``newline=""``), about
+    ``CHUNK_BYTES`` of them, and the start of the line that follows them (``carry``, fed back on
+    the next call). Memory stays bounded: a line longer than ``MAX_LINE`` raises LogError
+    (``line_no``: lines already read) instead of being read whole. At the end of the file the last,
+    unterminated line is returned too."""
+    while True:
+        data = f.read(CHUNK_BYTES)
+        if not data:
+            return ([carry] if carry else []), ""
+        text = carry + data if carry else data
+        lines = io.StringIO(text, newline="").readlines()   # splits at \n, \r\n and \r, like readlines()
+        last = lines[-1]
+        if last.endswith("\n"):
+            return lines, ""
+        # unterminated, or ending in \r that the next read may continue with \n
+        carry = lines.pop()
+        if lines:
+            return lines, carry
+        if len(carry) > MAX_LINE:
+            raise _too_long(path, line_no + 1)
 
 
 def _read_csv(path: Path, f, col: Collector) -> str:
     line_no = 0
     while True:
-        header_text = f.readline()
+        header_text = f.readline(MAX_LINE + 1)
         if not header_text:
             raise LogError.at(path, "the file is empty (only blank lines)", max(line_no, 1))
         line_no += 1
+        if len(header_text) > MAX_LINE:
+            raise _too_long(path, line_no)
         if header_text.strip():
             break
     header_line = line_no
@@ -271,7 +321,7 @@ def _read_csv(path: Path, f, col: Collector) -> str:
                                 "(e.g. epoch,loss,val_loss)", line_no)
     for name in names:
         if name:
-            col.see(name)
+            col.see(name, line_no)
     roles = [col.role(n) if n else None for n in names]
     step_idx = next((i for i, r in enumerate(roles) if r and r.kind == "step"), None)
     epoch_idx = next((i for i, r in enumerate(roles) if r and r.kind == "epoch"), None)
@@ -297,8 +347,9 @@ def _read_csv(path: Path, f, col: Collector) -> str:
     data_rows = 0
     sparse = False
     needed = [i for i, _ in wanted] + [i for i in (step_idx, epoch_idx) if i is not None]
+    carry = ""
     while True:
-        lines = f.readlines(CHUNK_BYTES)
+        lines, carry = _read_lines(f, carry, path, line_no)
         if not lines:
             break
         first_line = line_no + 1
@@ -398,8 +449,8 @@ class _JsonSink:
         self.pending = 0
         self.plans: dict[tuple, tuple[list[str], list[str], list[str]]] = {}
 
-    def _plan(self, keys: tuple) -> tuple[list[str], list[str], list[str]]:
-        """For a record with these keys: its step keys, epoch keys and wanted value keys."""
+    def _plan(self, keys: tuple, line: int | None = None) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+        """For a record with these keys: its step keys, epoch keys and wanted (key, column name)."""
         plan = self.plans.get(keys)
         if plan is None:
             if len(self.plans) > 4096:   # records with ever-changing keys: keep the cache bounded
@@ -407,11 +458,17 @@ class _JsonSink:
             col = self.col
             steps, epochs, wanted = [], [], []
             for key in keys:
-                col.see(key)
-                role = col.role(key)
+                name = _column_name(key)
+                col.see(name, line)
+                role = col.role(name)
                 if role is None:
                     continue
-                (steps if role.kind == "step" else epochs if role.kind == "epoch" else wanted).append(key)
+                if role.kind == "step":
+                    steps.append(key)
+                elif role.kind == "epoch":
+                    epochs.append(key)
+                else:
+                    wanted.append((key, name))
             plan = self.plans[keys] = (steps, epochs, wanted)
         return plan
 
@@ -425,7 +482,7 @@ class _JsonSink:
 
     def record(self, obj: dict, line: int | None, index: int) -> None:
         flat = _flatten(obj)
-        steps, epochs, wanted = self._plan(tuple(flat))
+        steps, epochs, wanted = self._plan(tuple(flat), line)
         step = epoch = math.nan
         for key in steps:
             v = self._number(key, flat[key], line)
@@ -444,14 +501,14 @@ class _JsonSink:
         elif self.col.x_kind == "row":
             self.col.x_kind = "epoch"
         buf = self.buf
-        for key in wanted:
+        for key, name in wanted:
             value = flat[key]
             v = value if type(value) is float else self._number(key, value, line)
             if v is None:
                 continue
-            b = buf.get(key)
+            b = buf.get(name)
             if b is None:
-                b = buf[key] = ([], [], [])
+                b = buf[name] = ([], [], [])
             b[0].append(v)
             b[1].append(step)
             b[2].append(epoch)
@@ -470,16 +527,33 @@ class _JsonSink:
         self.pending = 0
 
 
+def _column_name(key: str) -> str:
+    """A JSON key as a column name that can be printed: a lone surrogate (a ``\\ud800`` escape in the
+    log, which is not a character) is kept as its escape instead."""
+    try:
+        key.encode("utf-8")
+        return key
+    except UnicodeEncodeError:
+        return "".join(ch if not 0xD800 <= ord(ch) <= 0xDFFF else ascii(ch)[1:-1] for ch in key)
+
+
 def _flatten(obj: dict, prefix: str = "") -> dict:
+    """Nested records as one level: {"a": {"b": 1}} -> {"a/b": 1}. Iterative, so that a record
+    nested as deeply as the JSON reader allows cannot exhaust the stack."""
     if not any(isinstance(v, dict) for v in obj.values()):
         return obj if not prefix else {f"{prefix}/{k}": v for k, v in obj.items()}
     out = {}
-    for k, v in obj.items():
-        name = f"{prefix}/{k}" if prefix else str(k)
-        if isinstance(v, dict):
-            out.update(_flatten(v, name))
-        else:
+    stack = [(prefix, iter(obj.items()))]
+    while stack:
+        outer, items = stack[-1]
+        for k, v in items:
+            name = f"{outer}/{k}" if outer else str(k)
+            if isinstance(v, dict):
+                stack.append((name, iter(v.items())))
+                break
             out[name] = v
+        else:
+            stack.pop()
     return out
 
 
@@ -492,12 +566,18 @@ def read_jsonl(path: Path, col: Collector) -> str:
         raise LogError.at(path, exc.strerror or str(exc)) from None
     with f:
         try:
-            for line_no, raw in enumerate(f, 1):
+            line_no = 0
+            while raw := f.readline(MAX_LINE + 1):
+                line_no += 1
+                if len(raw) > MAX_LINE:
+                    raise _too_long(path, line_no)
                 text = raw.strip()
                 if not text:
                     continue
                 try:
                     obj = json.loads(text)
+                except RecursionError:
+                    raise LogError.at(path, "JSON nested too deeply to read", line_no) from None
                 except ValueError as exc:
                     if not raw.endswith("\n"):
                         raise LogError.at(path, "truncated line: the file ends in the middle of a JSON "
@@ -531,6 +611,8 @@ def read_json(path: Path, col: Collector) -> str:
         raise _decode_error(path) from None
     try:
         doc = json.loads(text)
+    except RecursionError:
+        raise LogError.at(path, "JSON nested too deeply to read") from None
     except ValueError as exc:
         line = getattr(exc, "lineno", None)
         msg = getattr(exc, "msg", str(exc))

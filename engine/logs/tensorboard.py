@@ -55,8 +55,10 @@ def _scalar(value, np_dtypes) -> float | None:
     if t.double_val:
         return float(t.double_val[0])
     if t.tensor_content and t.dtype in np_dtypes:
-        arr = np.frombuffer(t.tensor_content, dtype=np_dtypes[t.dtype])
-        return float(arr[0]) if arr.size == 1 else None
+        dtype = np.dtype(np_dtypes[t.dtype])
+        if len(t.tensor_content) != dtype.itemsize:  # not one value (or a torn one)
+            return None
+        return float(np.frombuffer(t.tensor_content, dtype=dtype)[0])
     if t.half_val:
         return float(np.array([t.half_val[0]], dtype=np.uint16).view(np.float16)[0])
     if t.int_val:

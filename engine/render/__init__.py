@@ -3,6 +3,10 @@ self-contained HTML file (inline CSS and SVG, no script, no network), and JSON.
 
 Every text that comes from the knowledge graph, a log or a person is data: each renderer escapes
 it for its own syntax (Markdown, Mermaid, HTML, SVG), and the tests feed them hostile titles.
+What no syntax escape covers — control characters (terminal escape sequences, BEL, CR), right-to-
+left overrides, zero-width characters — is made inert once, on the whole output, by
+:func:`engine.text.inert` (Markdown, HTML) or written as ``\\u`` escapes (JSON, where the data
+must stay exact): a session file or a log can carry them even though knowledge files cannot.
 """
 
 from __future__ import annotations
@@ -18,16 +22,18 @@ FORMATS = ("md", "html", "json")
 
 def render(report: Report, fmt: str) -> str:
     """``report`` as text in ``fmt`` (one of :data:`FORMATS`), ending with a newline."""
-    if fmt == "json":
-        return report.model_dump_json(indent=2) + "\n"  # UTF-8 as is, fields in model order
+    from engine.text import inert, json_safe
+
+    if fmt == "json":  # UTF-8 as is (but for the characters json_safe escapes), fields in model order
+        return json_safe(report.model_dump_json(indent=2)) + "\n"
     if fmt == "md":
         from .markdown import render_markdown
 
-        return render_markdown(report)
+        return inert(render_markdown(report))
     if fmt == "html":
         from .html import render_html  # imports Jinja2 (about 20 ms): only when HTML is asked for
 
-        return render_html(report)
+        return inert(render_html(report))
     raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 

@@ -2,14 +2,18 @@
 
 Node ids are generated (``step1``, ``step2``, …, ``outcome``), never taken from text. Every label
 is a quoted string in which each character Mermaid could read as syntax — quotes, brackets,
-braces, pipes, angle brackets, ``&``, backticks (Markdown strings), backslashes, ``$`` (math) and
-``#`` (its own entity codes) — is written as a Mermaid entity code, and line breaks become
-spaces. So a title such as ``"]) --> x`` stays a label.
+braces, pipes, angle brackets, ``&``, backticks (Markdown strings), backslashes, ``$`` (math),
+``%`` (``%%`` comments and ``%%{init: …}%%`` directives, which Mermaid looks for anywhere in the
+source) and ``#`` (its own entity codes) — is written as a Mermaid entity code, control and
+invisible formatting characters are made visible (:func:`engine.text.inert`) and line breaks
+become spaces. So a title such as ``"]) --> x`` stays a label, on its line.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from engine.text import inert
 
 from .labels import Labels
 from .text import one_line
@@ -20,15 +24,16 @@ if TYPE_CHECKING:
 # "#" first, so that the codes written for the other characters are not escaped again.
 _ENTITIES = (("#", "#35;"), ("&", "#38;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("[", "#91;"),
              ("]", "#93;"), ("{", "#123;"), ("}", "#125;"), ("|", "#124;"),
-             ("`", "#96;"), ("\\", "#92;"), ("$", "#36;"))
+             ("`", "#96;"), ("\\", "#92;"), ("$", "#36;"), ("%", "#37;"))
 LABEL_LIMIT = 120
 """Labels longer than this many characters are cut with an ellipsis (the tables carry the full text)."""
 
 
-def label(text: str, limit: int = LABEL_LIMIT) -> str:
-    """``text`` as the inside of a quoted Mermaid label: one line, inert."""
-    text = one_line(text)
-    if len(text) > limit:
+def label(text: str, limit: int | None = LABEL_LIMIT) -> str:
+    """``text`` as the inside of a quoted Mermaid label: one line, inert (cut to ``limit`` characters
+    with an ellipsis; ``None``: never cut)."""
+    text = one_line(inert(text))
+    if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     for char, code in _ENTITIES:
         text = text.replace(char, code)

@@ -1,8 +1,8 @@
 """The decision path drawn as an inline SVG for the HTML report: no script, no font or file to fetch.
 
 One box per answered node, top to bottom, with its step number, kind, title and answer, then the
-outcome. Every text goes through :func:`html.escape` (quotes included) before it is placed in an
-element or an attribute; coordinates are numbers computed here. Titles are wrapped by width in
+outcome. Every text goes through :func:`engine.text.inert` and :func:`html.escape` (quotes
+included) before it is placed in an element or an attribute; coordinates are numbers computed here. Titles are wrapped by width in
 cells (East Asian wide characters count two) because SVG text does not wrap by itself.
 """
 
@@ -11,6 +11,8 @@ from __future__ import annotations
 import unicodedata
 from html import escape
 from typing import TYPE_CHECKING
+
+from engine.text import inert
 
 from .labels import Labels
 from .text import one_line
@@ -66,7 +68,7 @@ def wrap(text: str, width: int, max_lines: int = MAX_LINES) -> list[str]:
     an ellipsis ends the last line when the text needs more than ``max_lines``."""
     lines: list[str] = []
     current = ""
-    for char in one_line(text):
+    for char in one_line(inert(text)):  # placeholders measured as the reader will see them
         if cells(current) + cells(char) <= width:
             current += char
             continue
@@ -92,7 +94,7 @@ def wrap(text: str, width: int, max_lines: int = MAX_LINES) -> list[str]:
 
 
 def _e(text: object) -> str:
-    return escape(str(text), quote=True)
+    return escape(inert(str(text)), quote=True)
 
 
 def decision_svg(report: Report) -> str:

@@ -110,12 +110,15 @@ class Matcher:
         """Fix likely typos of template words; returns the text and (typo, word) pairs."""
         vocab, known = self.vocabulary, self.known_words
         fixes: list[tuple[str, str]] = []
+        tried: dict[str, str | None] = {}  # a word repeated a thousand times is looked up once
 
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
             if word in known or len(word) < 4 or (word.endswith("s") and word[:-1] in known):
                 return word
-            best = _close_word(word, vocab)
+            if word not in tried:
+                tried[word] = _close_word(word, vocab)
+            best = tried[word]
             if best is not None:
                 fixes.append((word, best))
                 return best
@@ -125,12 +128,16 @@ class Matcher:
 
     def hear(self, text: str) -> list[Heard]:
         """The facts stated or denied in ``text``, in the order first mentioned."""
-        text = normalise(text[:MAX_TEXT])
+        # cut again after normalising: NFKC turns some characters into up to 18 (U+FDFA)
+        text = normalise(text[:MAX_TEXT])[:MAX_TEXT]
         text, fixes = self.correct(text)
         typo_note = {good: bad for bad, good in fixes}
         found: dict[str, list[tuple[int, Heard]]] = {}
         offset = 0
         for sentence in _sentences(text):
+            if not sentence.strip():  # thousands of empty sentences ("。。。") cost a search each
+                offset += len(sentence) + 1
+                continue
             bounds = [m.start() for m in _CLAUSE.finditer(sentence)]
             for phrase in self.phrases:
                 for match in phrase.template.regex.finditer(sentence):

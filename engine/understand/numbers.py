@@ -14,7 +14,9 @@ from __future__ import annotations
 import math
 import re
 
-_NUM = r"(\d+(?:\.\d+)?)"
+# Digit runs are bounded and must start at a run's first digit: "\d+" would be retried from every
+# digit of a long run of digits, quadratic in its length.
+_NUM = r"(?<!\d)(\d{1,15}(?:\.\d{1,15})?)"
 _CLASSES = [
     re.compile(r"(\d{1,5})[\s-]?(?:classes|class|categories|category|labels|way)(?![\w])"),
     re.compile(r"(\d{1,5})\s?(?:クラス|カテゴリ|分類)"),
@@ -34,12 +36,12 @@ _TRAIN_ACC = re.compile(r"(?:train(?:ing)?|学習|訓練)[^0-9%\n.。]{0,30}?(?:
 _VAL_ACC = re.compile(r"(?:val(?:idation)?|検証|dev)[^0-9%\n.。]{0,30}?" + _NUM + r"\s?%")
 _VAL_ACC_AFTER = re.compile(_NUM + r"\s?%[^0-9%\n.。]{0,25}?(?:in|on) the (?:val(?:idation)?)")
 _TEST = r"(?:test|テスト|production|本番|inference|serving|deployed|deployment)"
-_TEST_ACC = re.compile(_TEST + r"[^0-9%\n.。]{0,30}?(?:from\s\d+(?:\.\d+)?\s?%\s?to\s?)?" + _NUM + r"\s?%"
+_TEST_ACC = re.compile(_TEST + r"[^0-9%\n.。]{0,30}?(?:from\s\d{1,15}(?:\.\d{1,15})?\s?%\s?to\s?)?" + _NUM + r"\s?%"
                        r"|" + _TEST + r"[^.。\n]{0,80}?(?:only|just|about|around)\s(?:about\s|around\s)?" + _NUM + r"\s?%")
 _NAN_AT = re.compile(r"(?:nan|inf)[^.。\n]{0,40}?(?:after|at|within|from|around|by)\s?(?:step|iter(?:ation)?s?|~|about|around)?\s?~?"
-                     r"(\d+(?:\.\d+)?)\s?(k)?\s?(iters?|iterations?|steps?|batches|epochs?)?(?![\w.])")
-_NAN_AT_JA = re.compile(r"(\d+)\s?(ステップ|イテレーション|iter|step|エポック)[^。\n]{0,15}?(?:nan|inf)")
-_LR = re.compile(r"(?<![\w])(?:lr|learning rate|学習率)\s?(?:=|:|of|was|is|at|を|は)?\s?(\d+(?:\.\d+)?(?:e-?\d+)?)(?![\w.])")
+                     r"(?<!\d)(\d{1,15}(?:\.\d{1,15})?)\s?(k)?\s?(iters?|iterations?|steps?|batches|epochs?)?(?![\w.])")
+_NAN_AT_JA = re.compile(r"(?<!\d)(\d{1,15})\s?(ステップ|イテレーション|iter|step|エポック)[^。\n]{0,15}?(?:nan|inf)")
+_LR = re.compile(r"(?<![\w])(?:lr|learning rate|学習率)\s?(?:=|:|of|was|is|at|を|は)?\s?(\d{1,15}(?:\.\d{1,15})?(?:e-?\d{1,4})?)(?![\w.])")
 _BATCH = re.compile(r"(?:batch[ _-]?size|bs)\s?[=:]?\s?(?:of\s)?(\d{1,6})(?![\d.])|バッチサイズ[はをが]?\s?(\d{1,6})")
 _SIZE = re.compile(r"(?<![\w-])(\d[\d,]{0,9})\s?(?:images|samples|examples|pictures|photos|rows|画像|枚|サンプル|件)")
 

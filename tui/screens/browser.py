@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList
 from textual.widgets.option_list import Option
 
+from engine.text import inert
 from tui.i18n import strings
 from tui.widgets.prose import Prose
 
@@ -23,7 +24,7 @@ TEXT_FIELDS = ("ask", "help", "why", "check", "fix")
 
 
 def node_text(kb, node_id: str, lang: str) -> str:
-    """Everything about one node, as plain text."""
+    """Everything about one node, as plain text (shown by :class:`Prose`, which makes it inert)."""
     ui = strings(lang)
     node = kb.nodes[node_id]
     ref = getattr(node, "ref", None)
@@ -93,8 +94,8 @@ class BrowserScreen(Screen):
             title = node.title.get(self.lang)
             if q and q not in node.id.lower() and q not in ref.lower() and q not in title.lower():
                 continue
-            options.append(Option(Text(f"{ref:>5} {title}" if ref else f"      {title}", no_wrap=True,
-                                       overflow="ellipsis"), id=node.id))
+            label = inert(f"{ref:>5} {title}" if ref else f"      {title}").replace("\n", " ")
+            options.append(Option(Text(label, no_wrap=True, overflow="ellipsis"), id=node.id))
         nodes = self.query_one("#nodes", OptionList)
         nodes.clear_options()
         nodes.add_options(options)
@@ -128,7 +129,7 @@ class BrowserScreen(Screen):
         if located is None:
             return
         if not editor:
-            self.notify(ui.t("no_editor"), severity="warning")
+            self.notify(ui.t("no_editor"), severity="warning", markup=False)
             return
         path, line = located
         from textual.app import SuspendNotSupported

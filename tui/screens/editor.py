@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, Static, TextArea
 
 from engine.problems import Severity
 from engine.storage import write_atomic
+from engine.text import inert
 from tui.i18n import strings
 
 
@@ -42,7 +43,7 @@ class EditorScreen(Screen):
 
     def on_mount(self) -> None:
         ui = strings(self.lang)
-        self.app.sub_title = ui.t("editor_title", path=str(self.path))
+        self.app.sub_title = inert(ui.t("editor_title", path=str(self.path)))
         area = self.query_one(TextArea)
         area.move_cursor((max(self.line - 1, 0), 0), center=True)
         area.focus()
@@ -54,14 +55,14 @@ class EditorScreen(Screen):
         errors = [p for p in result.problems if p.severity == Severity.ERROR]
         box = self.query_one("#problems", Static)
         if errors:
-            box.update(Text("\n".join([ui.t("knowledge_invalid", count=len(errors))] + [str(p) for p in errors[:6]])))
+            box.update(Text(inert("\n".join([ui.t("knowledge_invalid", count=len(errors))] + [str(p) for p in errors[:6]]))))
             return
         try:
             write_atomic(self.path, text)
         except OSError as exc:
-            box.update(Text(ui.t("read_only", path=str(self.path)) + f" ({exc.strerror or exc})"))
+            box.update(Text(inert(ui.t("read_only", path=str(self.path)) + f" ({exc.strerror or exc})")))
             return
         box.update("")
         await self.app.reload_knowledge()
-        self.notify(ui.t("editor_saved", path=str(self.path)))
+        self.notify(inert(ui.t("editor_saved", path=str(self.path))), markup=False)
         self.app.pop_screen()

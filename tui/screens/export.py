@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static
 
 from engine.session import Session
+from engine.text import inert
 from tui.i18n import strings
 
 FORMATS = ("md", "html", "json")
@@ -71,12 +72,12 @@ class ExportScreen(ModalScreen[Path | None]):
         path = Path(self.query_one("#path", Input).value).expanduser()
         problems = self.query_one("#problems", Static)
         if path.exists():
-            problems.update(Text(ui.t("file_exists", path=str(path))))
+            problems.update(Text(inert(ui.t("file_exists", path=str(path)))))
             return
         try:
             write_atomic(path, render_report(self.session, self.fmt))
         except OSError as exc:
-            problems.update(Text(f"{path}: {exc.strerror or exc}"))
+            problems.update(Text(inert(f"{path}: {exc.strerror or exc}")))
             return
-        self.app.notify(ui.t("exported", path=str(path)))
+        self.app.notify(inert(ui.t("exported", path=str(path))), markup=False)
         self.dismiss(path)

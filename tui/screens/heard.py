@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
+from engine.text import inert
 from tui.i18n import strings
 from tui.widgets.prose import Prose
 
@@ -30,8 +31,8 @@ class HeardScreen(ModalScreen[list | None]):
         ui = strings(self.lang)
         fact = self.heard[index]
         node = self.kb.nodes[fact.id]
-        text = Text(node.title.get(self.lang))
-        text.append(f" — {ui.t('heard_from')} “{fact.text}”", style="dim")
+        text = Text(inert(node.title.get(self.lang)))
+        text.append(inert(f" — {ui.t('heard_from')} “{fact.text}”"), style="dim")
         return text
 
     def compose(self) -> ComposeResult:

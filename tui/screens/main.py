@@ -21,6 +21,7 @@ from engine.explain import explain_pending, explain_suspect
 from engine.model import answers_for
 from engine.schema import CHECK_KINDS
 from engine.session import Session
+from engine.text import inert
 from tui.commands import TriageCommands
 from tui.explain_text import how_text, why_text
 from tui.i18n import strings
@@ -145,6 +146,11 @@ class MainScreen(Screen):
             return self.session.pending is not None
         return True
 
+    def _tell(self, message: str, severity: str = "information") -> None:
+        """A notification. Its text can hold knowledge text (a node's title) or a path: it is never
+        read as markup (Textual's default) and its control characters are made visible."""
+        self.notify(inert(message), severity=severity, markup=False)  # type: ignore[arg-type]
+
     # -- changing the session ---------------------------------------------------------------------
     def _save(self) -> None:
         if self.autosave is None:
@@ -152,7 +158,7 @@ class MainScreen(Screen):
         try:
             self.session.save(self.autosave)
         except OSError as exc:
-            self.notify(self.ui.t("autosave_failed", error=exc.strerror or exc), severity="error")
+            self._tell(self.ui.t("autosave_failed", error=exc.strerror or exc), severity="error")
 
     async def apply_answer(self, node_id: str, answer: str) -> None:
         self.session.answer(answer, node_id)
@@ -248,16 +254,16 @@ class MainScreen(Screen):
     async def action_undo(self) -> None:
         last = self.session.events[-1].id if self.session.events else None
         if self.session.undo() is None:
-            self.notify(self.ui.t("nothing_to_undo"))
+            self._tell(self.ui.t("nothing_to_undo"))
             return
         self._save()
         await self.refresh_view()
-        self.notify(self.ui.t("undone", node=self.session.kb.nodes[last].title.get(self.session.lang)))
+        self._tell(self.ui.t("undone", node=self.session.kb.nodes[last].title.get(self.session.lang)))
 
     def action_save(self) -> None:
         self._save()
         if self.autosave is not None:
-            self.notify(self.ui.t("saved", path=str(self.autosave)))
+            self._tell(self.ui.t("saved", path=str(self.autosave)))
 
     async def action_language(self) -> None:
         self.session.lang = "ja" if self.session.lang == "en" else "en"
@@ -271,7 +277,7 @@ class MainScreen(Screen):
             if current in frameworks else frameworks[0]
         self._save()
         await self.refresh_view()
-        self.notify(self.ui.t("framework_now", framework=self.session.framework))
+        self._tell(self.ui.t("framework_now", framework=self.session.framework))
 
     def _snippet(self) -> str | None:
         pending = self.session.pending
@@ -284,7 +290,7 @@ class MainScreen(Screen):
         code = self._snippet()
         if code:
             self.app.copy_to_clipboard(code)
-            self.notify(self.ui.t("copied"))
+            self._tell(self.ui.t("copied"))
 
     async def action_restart(self) -> None:
         self.session = self.app.new_session(self.session.lang, self.session.framework)

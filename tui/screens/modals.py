@@ -1,4 +1,6 @@
-"""Small modal screens: an explanation, a choice among answers, a yes/no, the end of a session."""
+"""Small modal screens: an explanation, a choice among answers, a yes/no, the end of a session.
+Titles and labels can hold knowledge text (a node's title): they are plain :class:`Text`, never
+markup, with control characters made visible."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from engine.text import inert
 from tui.widgets.prose import Prose
 
 
@@ -23,11 +26,11 @@ class InfoScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(Text(self._title, style="bold"), classes="dialog-title")
+            yield Static(Text(inert(self._title), style="bold"), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
                 yield Prose(self._body)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(Text(self._close), id="close", compact=True)
+                yield Button(Text(inert(self._close)), id="close", compact=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None)
@@ -44,13 +47,13 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(Text(self._title, style="bold"), classes="dialog-title")
+            yield Static(Text(inert(self._title), style="bold"), classes="dialog-title")
             if self._body:
                 with VerticalScroll(classes="dialog-body"):
                     yield Prose(self._body)
             with Horizontal(classes="dialog-buttons"):
                 for value, label in self._choices:
-                    yield Button(Text(label), id=f"choice-{value}", compact=True)
+                    yield Button(Text(inert(label)), id=f"choice-{value}", compact=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id and event.button.id.startswith("choice-"):

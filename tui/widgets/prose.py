@@ -1,5 +1,5 @@
-"""Prose: a paragraph of text from the knowledge, shown as text (never markup), wrapped by cells
-and, in Japanese, at phrase boundaries."""
+"""Prose: a paragraph of text from the knowledge, shown as text (never markup, control characters
+made visible), wrapped by cells and, in Japanese, at phrase boundaries."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from engine.text import inert
 from tui.wrap import wrap
 
 
 class Prose(Widget):
-    """Wrapped plain text. ``text`` is data: brackets in it stay brackets."""
+    """Wrapped plain text. ``text`` is data: brackets in it stay brackets, and an escape sequence,
+    a bell or a right-to-left override is drawn as a visible placeholder (``‹ESC›``, ``‹U+202E›``)."""
 
     DEFAULT_CSS = """
     Prose { height: auto; width: 1fr; }
@@ -26,7 +28,7 @@ class Prose(Widget):
         self.set_reactive(Prose.text, text)
 
     def _lines(self, width: int) -> tuple[str, ...]:
-        return wrap(self.text, width) if self.text else ()
+        return wrap(inert(self.text).expandtabs(4), width) if self.text else ()
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._lines(width))

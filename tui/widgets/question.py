@@ -13,13 +13,16 @@ from textual.widgets import Button, Static
 
 from engine.model import answers_for
 from engine.schema import CHECK_KINDS
+from engine.text import inert
 from tui.i18n import strings
 from tui.messages import AnswerChosen
 from tui.widgets.prose import Prose
 
 @lru_cache(maxsize=128)
 def highlighted(code: str) -> Text:
-    """The snippet highlighted once (pygments is slow): a Text re-renders without lexing again."""
+    """The snippet highlighted once (pygments is slow): a Text re-renders without lexing again.
+    Control characters are made visible first (tabs stay: the code's indentation)."""
+    code = inert(code)
     return Syntax(code, "python", theme="ansi_dark").highlight(code).copy()
 
 
@@ -67,7 +70,7 @@ class QuestionPanel(VerticalScroll):
         else:
             ref = getattr(node, "ref", None)
             label = f"{ui.t('step')} {step} · {getattr(ui.kinds, node.kind)}" + (f" {ref}" if ref else "")
-            kind.update(Text(label, style="dim"))
+            kind.update(Text(inert(label), style="dim"))
         self.query_one("#q-title", Prose).text = node.title.get(lang) if node is not None else ""
         ask = getattr(node, "ask", None) if node is not None else None
         self.query_one("#q-text", Prose).text = ask.get(lang) if ask is not None else ""
@@ -94,7 +97,7 @@ class QuestionPanel(VerticalScroll):
         code = self.query_one("#q-code", Static)
         if is_check:
             snippet = node.snippets.get(framework)
-            code_head.update(Text(f"{ui.sections.code} ({framework})", style="bold underline"))
+            code_head.update(Text(inert(f"{ui.sections.code} ({framework})"), style="bold underline"))
             code.update(highlighted(snippet) if snippet else Text(ui.t("no_code"), style="dim"))
         else:
             code_head.update("")

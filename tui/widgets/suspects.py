@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from engine.text import inert
 from tui.messages import SuspectChosen
 
 BAR = 6
@@ -19,7 +20,9 @@ def bar(score: float, width: int = BAR) -> str:
 
 
 def fit(text: str, width: int) -> str:
-    """Cut ``text`` to ``width`` terminal cells, with an ellipsis when it was longer."""
+    """``text`` made inert (control characters visible), cut to ``width`` terminal cells with an
+    ellipsis when it was longer, padded to ``width`` when shorter."""
+    text = inert(text).replace("\n", " ").replace("\t", " ")
     if cell_len(text) <= width:
         return text + " " * (width - cell_len(text))
     out = ""
@@ -47,7 +50,7 @@ class SuspectList(OptionList):
         options = []
         for node_id, ref, title, score in suspects:
             row = Text(no_wrap=True, overflow="ellipsis")
-            row.append(f"{(ref or ''):>5} ", style="bold")
+            row.append(inert(f"{(ref or ''):>5} "), style="bold")
             row.append(fit(title, title_width))
             row.append(" " + bar(score), style="green")
             row.append(f"{score:4.0%}", style="dim")
