@@ -285,7 +285,7 @@ def _phrases(result: LoadResult) -> Iterator[Problem]:
 
     Only the templates of nodes that also have negative phrases are compiled to regexes (for the
     contradiction check): compiling all of them would cost ~0.3 ms each at every load."""
-    from .understand.templates import TemplateError, check_template, compile_template, normalise
+    from .understand.templates import TemplateError, check_template, compile_template, normalise, plain_text
 
     kb = result.kb
     assert kb is not None
@@ -315,10 +315,13 @@ def _phrases(result: LoadResult) -> Iterator[Problem]:
                     owner.setdefault(key, node.id)
         if not valid[True]:
             continue
-        for source, lang, where in valid[False]:
-            regex = compile_template(source, lang).regex
-            for other, _, _ in valid[True]:
-                plain = other.replace("~", " ").replace("[", "").replace("]", "")
-                if normalise(source) == normalise(other) or regex.fullmatch(normalise(plain)):
-                    yield _problem(where, f"node {node.id!r}: phrase {source!r} also matches its negative "
-                                          f"phrase {other!r}, a contradiction", "phrase")
+        # A negative phrase that matches what one of the node's own phrases says is a contradiction.
+        # Only the (few) negative templates are compiled: compiling every phrase would cost
+        # ~0.3 ms each at every load.
+        plain = [(source, normalise(plain_text(source, lang)), where) for source, lang, where in valid[False]]
+        for other, lang, _ in valid[True]:
+            regex = compile_template(other, lang).regex
+            for source, text, where in plain:
+                if normalise(source) == normalise(other) or regex.fullmatch(text):
+                    yield _problem(where, f"node {node.id!r}: phrase {source!r} says what its negative "
+                                          f"phrase {other!r} denies, a contradiction", "phrase")

@@ -39,7 +39,7 @@ _CLAUSE_WORDS = frozenset({"but", "although", "though", "however", "whereas", "w
 _NEG_EN = re.compile(
     r"(?<![\w])(?:no|not|never|without|nor|neither|none|nothing|hardly|n't|isn't|aren't|wasn't|weren't"
     r"|don't|doesn't|didn't|won't|can't|cannot|haven't|hasn't|free of)(?![\w])")
-_NEG_JA = re.compile(r"(?:ない|なく|ません|なかった|ず[、。\s]|ずに|せず|なし|無し|無い|未使用|ではなく)")
+_NEG_JA = re.compile(r"(?:ない|なく|ません|なかった|ず(?:$|[、。\s]|に)|せず|なし|無し|無い|未使用|ではなく)")
 _NEG_WINDOW_EN = 4  # words before the match
 _NEG_WINDOW_JA = 25  # characters after the match, up to the end of its clause
 _WORD = re.compile(r"[a-z][a-z_'-]+")
@@ -140,6 +140,8 @@ class Matcher:
                 continue
             bounds = [m.start() for m in _CLAUSE.finditer(sentence)]
             for phrase in self.phrases:
+                if not phrase.template.could_match(sentence):
+                    continue
                 for match in phrase.template.regex.finditer(sentence):
                     negated = _negated(sentence, match.start(), match.end(), bounds)
                     if phrase.negative:
