@@ -3,9 +3,8 @@
 line, and on a knowledge folder of 10,000 files.
 
 Each figure is one separate `python -m tui ...` process, measured from outside: wall time, and its
-peak resident memory (ru_maxrss from os.wait4). This parent imports nothing heavy (no numpy, no
-engine), and the inputs are written by child processes, so the figures are the measured process's
-own. Everything is written to a temporary folder that is removed at the end.
+peak resident memory as GNU time (`/usr/bin/time -f %M`) reports it. The inputs are written by child
+processes. Everything is written to a temporary folder that is removed at the end.
 
   log1g       a ~1 GB dense CSV (step,epoch,loss,accuracy,val_loss,val_accuracy,lr,grad_norm; floats
               written with Python's repr as csv / Keras write them; a NaN stretch near the end),
@@ -17,7 +16,9 @@ own. Everything is written to a temporary folder that is removed at the end.
               MAX_JSON_DOCUMENT), to show what that bound costs
   kb10k       a knowledge folder of --files YAML files, each adding a question node and a suggests
               edge to a shipped reason: `nn-triage kb validate DIR`, and a session on it
-              (`session --jsonl --knowledge DIR`: time to its first ask, then 20 answers)
+              (`session --jsonl --knowledge DIR`: time to its first ask, then 20 answers); then the
+              same folder with every edge target misspelt: `kb validate` must report 10,000 unknown
+              ids (with "did you mean" for the first ones) in about the same time
 
 usage: python benchmarks/resources.py [--log-mb 1024] [--long-line-mb 200] [--files 10000]
                                       [--only log1g,longline,jsondoc,kb10k] [--json]
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# GNU time runs the measured process and writes its peak RSS (KB) and exit code to a file. Measuring
+# through it (not os.wait4 here) matters: on Linux a child's ru_maxrss starts from the RSS of the
+# process that forked it, and GNU time is a small C program.
+TIME = ["/usr/bin/time", "-f", "%M %x", "-o"]
 CASES = ("log1g", "longline", "jsondoc", "kb10k")
 
 
@@ -84,14 +89,15 @@ def write_json_document(path: Path, limit: int) -> None:
     with path.open("w") as f:
         f.write("[")
         i = 0
-        while f.tell() < limit - (8 << 20):
-            f.write("".join('{"step": %d, "loss": %r},\n' % (j, 2.3 / (1 + j / 1e5)) for j in range(i, i + 100_000)))
-            i += 100_000
+        while f.tell() < limit - (1 << 20):
+            f.write("".join('{"step": %d, "loss": %r},\n' % (j, 2.3 / (1 + j / 1e5)) for j in range(i, i + 10_000)))
+            i += 10_000
         f.write('{"step": %d, "loss": 0.1}]\n' % i)
 
 
-def write_knowledge(folder: Path, files: int) -> None:
-    """`files` YAML files, each one question node plus a suggests edge to a shipped reason."""
+def write_knowledge(folder: Path, files: int, typo: bool = False) -> None:
+    """`files` YAML files, each one question node plus a suggests edge to a shipped reason (with
+    `typo`, to a misspelt reason id: every file then has an unknown-id error to report)."""
     sys.path.insert(0, str(ROOT))
     from engine.loader import load_or_raise
 
@@ -108,7 +114,7 @@ def write_knowledge(folder: Path, files: int) -> None:
             f"    ask: {{en: 'Does benchmark condition {k} hold?', ja: 'ベンチマーク条件 {k} は成り立ちますか？'}}\n"
             "edges:\n"
             f"  - source: bench_q{k:05d}\n"
-            f"    target: {reasons[k % len(reasons)]}\n"
+            f"    target: {reasons[k % len(reasons)]}{f'x{k}' if typo else ''}\n"
             "    kind: suggests\n"
             f"    strength: {0.2 + (k % 7) / 20:.2f}\n"
             f"    because: {{en: 'Benchmark edge {k}.', ja: 'ベンチマークの辺 {k}。'}}\n",
@@ -120,12 +126,14 @@ def write_knowledge(folder: Path, files: int) -> None:
 
 
 def run_measured(args: list[str], interactive: int = 0) -> dict:
-    """Run `python -m tui ARGS`: wall time, peak RSS (MB, ru_maxrss of that process from os.wait4),
+    """Run `python -m tui ARGS`: wall time, peak RSS (MB, from GNU time),
     exit code, stdout and the last line of stderr. With `interactive` N: time the first line, then
     answer N asks one at a time (the last answer offered other than "found") and time each."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+            tempfile.TemporaryDirectory() as scratch:
+        usage_file = Path(scratch) / "usage"
         started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "tui", *args], cwd=ROOT,
+        proc = subprocess.Popen([*TIME, str(usage_file), sys.executable, "-m", "tui", *args], cwd=ROOT,
                                 stdin=subprocess.PIPE if interactive else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE if interactive else out, stderr=err, text=True)
         extra: dict = {}
@@ -148,14 +156,14 @@ def run_measured(args: list[str], interactive: int = 0) -> dict:
             proc.stdin.close()
             out.write(proc.stdout.read())
             proc.stdout.close()
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc.wait()
         wall = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        rss_kb, code = usage_file.read_text().strip().splitlines()[-1].split()   # after any "Command exited..."
         out.seek(0)
         err.seek(0)
         stderr = err.read().strip().splitlines()
-        return {"wall_s": round(wall, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-                "exit": proc.returncode, "stderr": stderr[-1][:240] if stderr else "", "stdout": out.read(), **extra}
+        return {"wall_s": round(wall, 2), "peak_rss_mb": round(int(rss_kb) / 1024, 1), "exit": int(code),
+                "stderr": stderr[-1][:240] if stderr else "", "stdout": out.read(), **extra}
 
 
 def child(*args: str) -> None:
@@ -181,8 +189,7 @@ def case_log1g(tmp: Path, log_mb: int) -> dict:
         out.write(b"step,epoch,loss,accuracy,val_loss,val_accuracy,lr,grad_norm\n")
         for part in parts:
             with part.open("rb") as src:
-                while block := src.read(64 << 20):
-                    out.write(block)
+                shutil.copyfileobj(src, out, 1 << 20)   # small blocks: this process stays small
             part.unlink()
     written = time.perf_counter() - t
     r = run_measured(["analyze", str(path), "--format", "json"])
@@ -230,7 +237,42 @@ def case_kb10k(tmp: Path, files: int) -> dict:
     validate["stdout"] = validate["stdout"].strip().splitlines()[-1][:300] if validate["stdout"].strip() else ""
     session = run_measured(["session", "--jsonl", "--knowledge", str(folder)], interactive=20)
     session.pop("stdout")
-    return {"files": files, "write_s": round(written, 1), "validate": validate, "session": session}
+    shutil.rmtree(folder)
+    typos = tmp / "kbtypo"
+    child("kbtypo", str(typos), str(files))
+    invalid = run_measured(["kb", "validate", str(typos)])
+    problems = invalid.pop("stdout").strip().splitlines()
+    invalid.update(problems=len(problems), with_hint=sum("did you mean" in p for p in problems))
+    shutil.rmtree(typos)
+    return {"files": files, "write_s": round(written, 1), "validate": validate, "session": session,
+            "validate_all_misspelt": invalid}
+
+
+def check_bounds(report: dict) -> list[str]:
+    """What breaks a bound in this report (empty when every bound holds)."""
+    bad = []
+    if "log1g" in report:
+        r = report["log1g"]
+        if r["exit"] != 0 or r["peak_rss_mb"] > 300:
+            bad.append(f"log1g: exit {r['exit']}, peak RSS {r['peak_rss_mb']} MB (bound: 300 MB)")
+    if "longline" in report:
+        base = report["longline"]["baseline_small_log"]["peak_rss_mb"]
+        for kind in ("csv_data", "csv_header", "jsonl"):
+            r = report["longline"][kind]
+            if r["exit"] != 1 or "a line longer than" not in r["stderr"] or r["peak_rss_mb"] > base + 50:
+                bad.append(f"longline {kind}: exit {r['exit']}, peak RSS {r['peak_rss_mb']} MB "
+                           f"(bound: {base} + 50), {r['stderr']!r}")
+    if "jsondoc" in report and report["jsondoc"]["exit"] != 0:
+        bad.append(f"jsondoc: a document under the limit was refused: {report['jsondoc']['stderr']}")
+    if "kb10k" in report:
+        r = report["kb10k"]
+        if r["validate"]["exit"] != 0 or r["session"]["exit"] != 0 or r["session"].get("answers") != 20:
+            bad.append(f"kb10k: validate exit {r['validate']['exit']}, session exit {r['session']['exit']}")
+        typos = r["validate_all_misspelt"]
+        if typos["problems"] != r["files"] or typos["wall_s"] > 3 * r["validate"]["wall_s"] + 2:
+            bad.append(f"kb10k misspelt: {typos['problems']} lines, {typos['wall_s']} s against "
+                       f"{r['validate']['wall_s']} s when valid (bound: 3x + 2 s)")
+    return bad
 
 
 def main() -> int:
@@ -250,8 +292,8 @@ def main() -> int:
             write_long_line(rest[0], Path(rest[1]), int(rest[2]))
         elif kind == "jsondoc":
             write_json_document(Path(rest[0]), int(rest[1]))
-        elif kind == "kb":
-            write_knowledge(Path(rest[0]), int(rest[1]))
+        elif kind in ("kb", "kbtypo"):
+            write_knowledge(Path(rest[0]), int(rest[1]), typo=kind == "kbtypo")
         return 0
     only = [c.strip() for c in args.only.split(",") if c.strip()]
     report: dict = {}
@@ -270,9 +312,13 @@ def main() -> int:
                 raise SystemExit(f"unknown case {case!r}; use {', '.join(CASES)}")
             if not args.json:
                 print(f"{case}: {json.dumps(report[case], ensure_ascii=False)}", flush=True)
+    bad = check_bounds(report)
+    report["bounds_broken"] = bad
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
-    return 0
+    else:
+        print("bounds: " + ("; ".join(bad) if bad else "all hold"))
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

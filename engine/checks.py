@@ -47,7 +47,8 @@ def check_graph(result: LoadResult) -> list[Problem]:
 
 #: "did you mean" compares an unknown id with every declared id (difflib, up to ~5 µs a pair). Past
 #: this many comparisons in one validation, further unknown ids are reported without a hint: a
-#: folder of 10,000 files that all misspell an id is checked in seconds instead of hours.
+#: folder of 10,000 files that each misspell an id took 94 s to validate without this bound, 6 s with
+#: it (benchmarks/resources.py), and ids alike in length would cost up to ~50 ms each.
 HINT_COMPARISONS = 300_000
 
 

@@ -19,7 +19,6 @@ Everything is seeded; the figures of a run are printed (`pytest -s tests/test_ki
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 import signal
@@ -31,8 +30,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
 from engine.loader import knowledge_files, load_knowledge
 from engine.model import answers_for
 from engine.session import read_session_file
@@ -40,8 +37,8 @@ from engine.session import read_session_file
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 8_2026
 SESSION_WORKERS = 4          # session processes alive at once (startup is ~0.6 s of CPU each)
-KILLS_PER_WORKER = 26        # 4 x 26 = 104 SIGKILLs of session processes
-EDITOR_KILLS = 110
+KILLS_PER_WORKER = 25        # 4 x 25 = 100 SIGKILLs of session processes
+EDITOR_KILLS = 102
 WATCHDOG_S = 30              # a process that stops answering is killed, and the test fails
 TMP_NAME = re.compile(r"^\.(?P<name>.+)\.[^.]+\.tmp$")
 
@@ -163,7 +160,7 @@ def _session_worker(worker: int, folder: Path, nodes: list[tuple[str, tuple[str,
                         proc.stdin.flush()
                         if op == ops - 1 and last != "reply":
                             if last == "sleep":
-                                time.sleep(rng.uniform(0, 0.004))
+                                time.sleep(rng.uniform(0, 0.008))
                             in_flight = change
                             stats.kills_in_flight += 1
                             break

@@ -257,10 +257,12 @@ def _decode_error(path: Path) -> LogError:
     line, column = 1, 1
     with path.open("rb") as fb:
         while raw := fb.readline(MAX_LINE):
+            pending = len(decoder.getstate()[0])   # bytes of a character cut by the previous piece
             try:
                 decoder.decode(raw)
             except UnicodeDecodeError as exc:
-                return LogError.at(path, f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", line, column + exc.start)
+                return LogError.at(path, f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x})", line,
+                                   column + exc.start - pending)
             if raw.endswith(b"\n"):
                 line, column = line + 1, 1
             else:   # a piece of a longer line
@@ -273,6 +275,19 @@ def _too_long(path: Path, line: int) -> LogError:
                              "training log, or a corrupt one", line)
 
 
+_ASCII_BREAKS = "\x0b\x0c\x1c\x1d\x1e"        # str.splitlines() also breaks lines at these (and at
+_OTHER_BREAKS = _ASCII_BREAKS + "\x85\u2028\u2029"  # the rest), a text file's readlines() does not
+
+
+def _split_lines(text: str) -> list[str]:
+    """``text`` cut into lines at \\n, \\r\\n and \\r, ends kept, as a text file opened with
+    ``newline=""`` reads them."""
+    breaks = _ASCII_BREAKS if text.isascii() else _OTHER_BREAKS
+    if any(ch in text for ch in breaks):
+        return io.StringIO(text, newline="").readlines()   # slower, and 4 bytes a character
+    return text.splitlines(keepends=True)
+
+
 def _read_lines(f, carry: str, path: Path, line_no: int) -> tuple[list[str], str]:
     """The next complete lines of text file ``f`` (opened with ``newline=""``), about
     ``CHUNK_BYTES`` of them, and the start of the line that follows them (``carry``, fed back on
@@ -283,8 +298,12 @@ def _read_lines(f, carry: str, path: Path, line_no: int) -> tuple[list[str], str
         data = f.read(CHUNK_BYTES)
         if not data:
             return ([carry] if carry else []), ""
-        text = carry + data if carry else data
-        lines = io.StringIO(text, newline="").readlines()   # splits at \n, \r\n and \r, like readlines()
+        if carry and carry[-1] != "\r" and "\n" not in data and "\r" not in data:   # inside one long line
+            carry += data
+            if len(carry) > MAX_LINE:
+                raise _too_long(path, line_no + 1)
+            continue
+        lines = _split_lines(carry + data if carry else data)
         last = lines[-1]
         if last.endswith("\n"):
             return lines, ""
@@ -303,7 +322,7 @@ def _read_csv(path: Path, f, col: Collector) -> str:
         if not header_text:
             raise LogError.at(path, "the file is empty (only blank lines)", max(line_no, 1))
         line_no += 1
-        if len(header_text) > MAX_LINE:
+        if len(header_text) > MAX_LINE and header_text[-1] not in "\r\n":
             raise _too_long(path, line_no)
         if header_text.strip():
             break
@@ -569,7 +588,7 @@ def read_jsonl(path: Path, col: Collector) -> str:
             line_no = 0
             while raw := f.readline(MAX_LINE + 1):
                 line_no += 1
-                if len(raw) > MAX_LINE:
+                if len(raw) > MAX_LINE and raw[-1] != "\n":
                     raise _too_long(path, line_no)
                 text = raw.strip()
                 if not text:
