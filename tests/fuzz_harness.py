@@ -65,8 +65,11 @@ def kb_and_model():
         from engine.loader import load_or_raise
         from engine.model import compile_model
 
+        from engine.understand import matcher_for
+
         kb = load_or_raise()
         _STATE["kb"], _STATE["model"] = kb, compile_model(kb)
+        matcher_for(kb).hear("warm up")  # compiled once per process, not inside a timed call
     return _STATE["kb"], _STATE["model"]
 
 

@@ -14,6 +14,7 @@ named `<sub-folder>/<tag>` (what `SummaryWriter.add_scalars` writes).
 from __future__ import annotations
 
 import math
+import os
 import struct
 from pathlib import Path
 
@@ -99,6 +100,7 @@ def _events(file: Path, f, event_pb2, masked_crc32c):
     """The Event messages of one open event file, checked record by record."""
     pos = 0
     record = 0
+    size = os.fstat(f.fileno()).st_size
     while True:
         head = f.read(12)
         if not head:
@@ -112,6 +114,11 @@ def _events(file: Path, f, event_pb2, masked_crc32c):
         if masked_crc32c(head[:8]) != hcrc:
             what = "not a TensorBoard event file" if record == 1 else "corrupt record"
             raise LogError.at(file, f"{what}: record {record} at byte {pos} fails its length checksum")
+        # the length comes from the file: check it against what is left before reading (a corrupt
+        # length that passes its checksum by chance would ask for up to 16 EB)
+        if length + 4 > size - pos - 12:
+            raise LogError.at(file, f"truncated record {record} at byte {pos} (the file ends inside its "
+                                    f"{length}-byte event)")
         body = f.read(length + 4)
         if len(body) < length + 4:
             raise LogError.at(file, f"truncated record {record} at byte {pos} (the file ends inside its "
