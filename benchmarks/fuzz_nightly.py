@@ -1,28 +1,31 @@
 #!/usr/bin/env python3
 """Nightly fuzzing: 100,000+ inputs over every reader of outside input (issue 8). Not run by pytest.
 
-    python benchmarks/fuzz_nightly.py                      # the default budget, 2 jobs, atheris
+    python benchmarks/fuzz_nightly.py                      # the default plan (115,500 inputs), 2 jobs
     python benchmarks/fuzz_nightly.py --scale 0.1          # a tenth of it
-    python benchmarks/fuzz_nightly.py --engine hypothesis  # without atheris
+    python benchmarks/fuzz_nightly.py --engine hypothesis  # every input from hypothesis (no atheris)
     python benchmarks/fuzz_nightly.py --replay logs FILE   # run one saved input through its target
 
 The targets and their properties are in `tests/fuzz_harness.py`: each input gets a result or the
 project's own error (YamlError / problems list, LogError, SessionError, an `error` reply), never
 another exception, and each call finishes within 2 s.
 
-Engines. `atheris` (pip install atheris; libFuzzer for Python) is coverage-guided: the `engine`
-package is instrumented, libFuzzer mutates a seed corpus (the shipped knowledge files, fixture logs
-and sessions, plus a few hundred structured inputs drawn from `tests/fuzz_strategies.py`) towards
-new branches, with a dictionary of the formats' keywords. `hypothesis` draws every input from the
-structured strategies instead (random, not coverage-guided); it is the fallback where atheris does
-not install, and `--engine both` runs half the budget with each.
+Engines (`PLAN` below says which target gets how many inputs from which). `atheris` (pip install
+atheris: libFuzzer for Python) is coverage-guided: the `engine` package is instrumented, and
+libFuzzer mutates a seed corpus (the shipped knowledge files, the fixture logs, sessions and
+free-text reports, plus a few hundred structured inputs drawn from `tests/fuzz_strategies.py`)
+towards new branches, with a dictionary of each format's keywords. `hypothesis` draws every input
+from those structured strategies, uninstrumented and not coverage-guided: the plan uses it besides
+atheris for the long texts and long conversations that instrumented code is too slow to try many
+of, and for everything when atheris does not import.
 
 Each target runs in its own process (`--jobs` at a time). A worker catches every unexpected
 exception or over-long call itself and keeps going; libFuzzer's own `-timeout` catches a call stuck
 in C code (a regex, say) and the worker is restarted for the rest of its budget. At the end each
-new failing input is replayed in a fresh, uninstrumented process; those that still fail are saved
-as `tests/fixtures/fuzz_crashes/<target>/<sha1>` (what `tests/test_fuzz.py` replays) and listed
-with their tracebacks. Exit code 1 when any input failed.
+failing input is replayed in a fresh, uninstrumented process (instrumentation alone can push a call
+past the time limit); those that still fail are saved as
+`tests/fixtures/fuzz_crashes/<target>/<sha1>` (`tests/test_fuzz.py` replays every file there) and
+listed with their tracebacks. Exit code 1 when any input still fails.
 """
 
 from __future__ import annotations
@@ -325,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", help="keep the work folder (corpus, logs) here")
     parser.add_argument("--no-save", action="store_true", help="do not write crashing inputs into tests/fixtures")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--summary", help="also write the summary as JSON to this file")
     parser.add_argument("--replay", nargs=2, metavar=("TARGET", "FILE"))
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--runs", type=int, help=argparse.SUPPRESS)
@@ -441,6 +445,8 @@ def main(argv: list[str] | None = None) -> int:
                                         "replayed": len(entry["files"]), "reproduces": len(confirmed),
                                         "saved": saved, "trace": output})
     summary["inputs"] = total_runs
+    if args.summary:
+        Path(args.summary).write_text(json.dumps(summary, indent=2) + "\n")
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
