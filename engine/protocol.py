@@ -198,7 +198,18 @@ def run(conversation: Conversation, stdin: IO[str], stdout: IO[str]) -> int:
     send(first)
     if first["type"] == "done":
         return 0
-    for line in stdin:
+    while True:
+        # Read at most MAX_LINE + 1 characters at a time, so one huge line cannot fill memory.
+        line = stdin.readline(MAX_LINE + 1)
+        if not line:
+            break
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            while True:  # skip the rest of that line
+                rest = stdin.readline(MAX_LINE + 1)
+                if not rest or rest.endswith("\n"):
+                    break
+            send(error(f"line too long (over {MAX_LINE} characters)"))
+            continue
         if not line.strip():
             continue
         reply = conversation.handle(line)

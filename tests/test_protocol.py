@@ -120,3 +120,13 @@ def test_corrupt_resume_file_is_one_line_on_stderr(tmp_path):
 def test_session_without_jsonl_is_a_usage_error(cli):
     code, out, err = cli("session")
     assert code == 2 and "--jsonl" in err
+
+
+def test_a_huge_line_is_refused_without_reading_it_whole(kb, model):
+    from engine.protocol import MAX_LINE
+
+    huge = '{"say": "' + "x" * (3 * MAX_LINE) + '"}'
+    replies = converse(kb, model, [huge, {"answer": "yes", "id": "loss_nan"}])
+    assert [r["type"] for r in replies] == ["ask", "error", "ask", "done"]
+    assert "line too long" in replies[1]["message"]
+    assert replies[-1]["steps"] == 1
