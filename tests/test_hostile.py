@@ -20,13 +20,13 @@ import json
 import re
 import sys
 import unicodedata
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
 
 from conftest import ROOT, run_cli
+from html_elements import Elements
 from engine.text import UNSAFE, describe, first_unsafe, inert, json_safe, placeholder
 
 FIX = ROOT / "tests" / "fixtures" / "hostile"
@@ -329,19 +329,6 @@ def test_dumps_make_control_characters_inert_even_past_validation(kb):
 
 # -- reports ---------------------------------------------------------------------------------------
 
-class _Elements(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags: list[str] = []
-        self.attrs: list[tuple[str, str | None]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        self.attrs += attrs
-
-    def handle_data(self, data):
-        self.text.append(data)
 
 
 def _hostile_session(kb, *, lang="en", evidence=CONTROL, framework="pytorch"):
@@ -367,7 +354,7 @@ def test_html_report_has_no_live_tag_or_attribute_from_the_text(hostile_kb, lang
 
     session = _hostile_session(hostile_kb, lang=lang, framework="pytorch<script>alert(0)</script>")
     page = render_report(session, "html")
-    parsed = _Elements()
+    parsed = Elements()
     parsed.feed(page)
     assert set(parsed.tags) <= _REPORT_TAGS, set(parsed.tags) - _REPORT_TAGS
     assert not any(name.startswith("on") for name, _ in parsed.attrs), "no event handler"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from engine.render.svg import cells, decision_svg, wrap
 from engine.render.text import Span, blocks, spans
 from engine.report import build_report
 from engine.session import Session
+from html_elements import Elements
 
 HOSTILE = ("<script>document.title='pwned'</script> [click](javascript:alert(1)) \"]) --> x{{y}} "
            "| `a` ~~s~~ *b* _i_ $$x$$ &amp; #quot; ![i](http://e.example/i.png) ](http://evil.example)")
@@ -151,25 +151,12 @@ def test_flowchart_follows_the_path(kb, model):
 
 # -- HTML and SVG --------------------------------------------------------------------------------
 
-class _Elements(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags: list[str] = []
-        self.attrs: list[tuple[str, str | None]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        self.attrs += attrs
-
-    def handle_data(self, data):
-        self.text.append(data)
 
 
 def test_hostile_titles_are_inert_in_html(hostile_kb):
     for lang, title in (("en", HOSTILE), ("ja", HOSTILE_JA)):
         page = render(hostile_report(hostile_kb, lang), "html")
-        parsed = _Elements()
+        parsed = Elements()
         parsed.feed(page)
         assert "script" not in parsed.tags and "img" not in parsed.tags and "b" not in parsed.tags
         assert not any(name.startswith("on") for name, _ in parsed.attrs), "no event handler attribute"
@@ -183,7 +170,7 @@ def test_hostile_titles_are_inert_in_html(hostile_kb):
 
 def test_svg_escapes_text_and_attributes(hostile_kb):
     svg = decision_svg(hostile_report(hostile_kb))
-    parsed = _Elements()
+    parsed = Elements()
     parsed.feed(svg)
     assert set(parsed.tags) <= {"svg", "defs", "marker", "path", "g", "title", "rect", "circle", "text", "line"}
     assert "<script" not in svg and "&lt;script&gt;" in svg
@@ -196,7 +183,7 @@ def test_html_is_self_contained_and_forbids_scripts(kb, model):
     s.answer("found", "learning_rate_wrong")
     page = render(build_report(s), "html")
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
-    parsed = _Elements()
+    parsed = Elements()
     parsed.feed(page)
     assert {"script", "link", "img", "iframe", "object", "embed"}.isdisjoint(parsed.tags)
     for name, value in parsed.attrs:  # nothing is loaded: the only URLs are reference links

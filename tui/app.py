@@ -12,7 +12,7 @@ from engine.model import BeliefModel, compile_model
 from engine.session import Session, SessionError, read_session_file
 from engine.text import inert
 from tui.i18n import strings
-from tui.settings import Settings
+from tui.settings import Settings, session_stamp
 
 
 class TriageApp(App):
@@ -40,7 +40,7 @@ class TriageApp(App):
         return session
 
     def autosave_path(self, session: Session) -> Path:
-        stamp = session.created.replace(":", "").replace("-", "").replace("+0000", "Z")
+        stamp = session_stamp(session.created)
         return self.settings.sessions / f"session-{stamp}.json"
 
     def last_unfinished(self) -> Path | None:

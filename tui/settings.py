@@ -36,3 +36,8 @@ class Settings:
     @property
     def sessions(self) -> Path:
         return self.data / "sessions"
+
+
+def session_stamp(created: str) -> str:
+    """A session's start time as it goes into file names: 20261128T083300Z."""
+    return created.replace(":", "").replace("-", "").replace("+0000", "Z")

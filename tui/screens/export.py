@@ -14,12 +14,13 @@ from textual.widgets import Button, Input, Select, Static
 from engine.session import Session
 from engine.text import inert
 from tui.i18n import strings
+from tui.settings import session_stamp
 
 FORMATS = ("md", "html", "json")
 
 
 def default_path(session: Session, fmt: str) -> Path:
-    stamp = session.created.replace(":", "").replace("-", "").replace("+0000", "Z")
+    stamp = session_stamp(session.created)
     return Path.cwd() / f"nn-triage-report-{stamp}.{fmt}"
 
 
