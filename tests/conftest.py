@@ -30,6 +30,16 @@ def run_cli(*args: str, cwd: Path | None = None, input: str | None = None, timeo
                           cwd=cwd or ROOT, input=input, timeout=timeout)
 
 
+@pytest.fixture(autouse=True)
+def _unfreeze_heap():
+    """The TUI freezes the heap once its first screen is drawn (TriageApp.settle); in a test
+    process that runs many apps, thaw it after each test so that nothing piles up."""
+    import gc
+
+    yield
+    gc.unfreeze()
+
+
 @pytest.fixture(scope="session")
 def kb():
     from engine.loader import load_or_raise

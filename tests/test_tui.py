@@ -53,6 +53,42 @@ async def test_answering_updates_question_suspects_and_path(tmp_path):
         assert [e["id"] for e in saved["events"]] == [first], "autosaved after the answer"
 
 
+async def test_the_first_screen_leaves_nothing_for_the_first_answer_to_pay(tmp_path):
+    """Once the first question is drawn, the heap is frozen (so a full garbage collection does not
+    walk the knowledge graph in the middle of an answer) and the code highlighter is loaded."""
+    import gc
+
+    from tui.widgets.question import highlighted
+
+    gc.unfreeze()
+    highlighted.cache_clear()
+    app = build(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _main(pilot)
+        await pilot.pause()
+        assert gc.get_freeze_count() > 10_000
+        assert highlighted.cache_info().currsize >= 1
+
+
+async def test_the_footer_stays_put_between_questions_and_checks(tmp_path):
+    """Answer keys are on the answer buttons, not in the footer, so going from a question (y/n/u)
+    to a check (f/o/s) does not rebuild the footer a frame after the rest of the screen."""
+    app = build(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        from textual.widgets._footer import FooterKey
+
+        main = await _main(pilot)
+        keys = {id(k) for k in main.query(FooterKey)}
+        kinds = set()
+        for _ in range(8):
+            kinds.add(main.session.kb.nodes[main.session.pending].kind in ("reason", "strategy"))
+            await _answer(pilot, main)
+        assert kinds == {True, False}, "the walk met both questions and checks"
+        assert {id(k) for k in main.query(FooterKey)} == keys, "the footer was rebuilt"
+        buttons = [str(b.label) for b in main.query("#q-answers Button") if b.display]
+        assert all(b.endswith(")") for b in buttons), buttons  # "Fine (o)": the key is on the button
+
+
 async def test_keys_follow_the_kind_of_ask(tmp_path):
     app = build(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:

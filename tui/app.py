@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from textual.app import App
@@ -58,10 +59,27 @@ class TriageApp(App):
             return None
         return None
 
+    @staticmethod
+    def settle() -> None:
+        """Work done once the first screen is drawn, so that no answer pays for it later:
+
+        - the code highlighter is loaded (pygments builds its lexer on first use, ~16 ms);
+        - everything alive now (the knowledge, the model, the widgets) is moved out of the
+          garbage collector's reach. A full collection otherwise walks all of it and stalls an
+          answer by 40-65 ms; afterwards it walks only what was made since.
+
+        Called again after the knowledge is reloaded."""
+        from tui.widgets.question import highlighted
+
+        highlighted("import torch\n")
+        gc.collect()
+        gc.freeze()
+
     def on_mount(self) -> None:
         from tui.screens.main import MainScreen
         from tui.screens.modals import ChoiceScreen
 
+        self.call_after_refresh(self.settle)
         settings = self.settings
         if self._initial is not None:
             session = self._initial
@@ -102,6 +120,8 @@ class TriageApp(App):
             self.notify(inert(str(result.errors[0])), severity="error", markup=False)
             return False
         self.kb, self.model = result.kb, compile_model(result.kb)
+        gc.unfreeze()  # the old graph may now be garbage; freeze the new one once it is in use
+        self.call_after_refresh(self.settle)
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 session = Session.from_file(screen.session.to_file(), self.kb, self.model)

@@ -19,7 +19,7 @@ class TriageCommands(Provider):
         items = [
             (b.why, "why"), (b.undo, "undo"), (b.save, "save"), (b.language, "language"),
             (b.framework, "framework"), (b.knowledge, "knowledge"), (b.restart, "restart"),
-            (b.copy_code, "copy_code"), (b.help, "help"),
+            (b.copy_code, "copy_code"), (b.describe, "describe"), (b.help, "help"),
         ]
         for fmt in ("md", "html", "json"):
             items.append((f"{b.export}: {fmt}", f"export('{fmt}')"))

@@ -39,22 +39,22 @@ CHECK_ANSWERS = ("found", "ok", "skip")
 class MainScreen(Screen):
     COMMANDS = {TriageCommands}
     BINDINGS = [
-        Binding("y", "answer('yes')", "Yes", id="answer.yes", tooltip="Answer yes"),
-        Binding("n", "answer('no')", "No", id="answer.no", tooltip="Answer no"),
-        Binding("u", "answer('unknown')", "Don't know", id="answer.unknown", tooltip="I cannot tell"),
-        Binding("f", "answer('found')", "Found it", id="answer.found", tooltip="This was the problem"),
-        Binding("o", "answer('ok')", "Fine", id="answer.ok", tooltip="Checked: not the problem"),
-        Binding("s", "answer('skip')", "Skip", id="answer.skip", tooltip="Cannot check this now"),
+        Binding("y", "answer('yes')", "Yes", id="answer.yes", show=False, tooltip="Answer yes"),
+        Binding("n", "answer('no')", "No", id="answer.no", show=False, tooltip="Answer no"),
+        Binding("u", "answer('unknown')", "Don't know", id="answer.unknown", show=False, tooltip="I cannot tell"),
+        Binding("f", "answer('found')", "Found it", id="answer.found", show=False, tooltip="This was the problem"),
+        Binding("o", "answer('ok')", "Fine", id="answer.ok", show=False, tooltip="Checked: not the problem"),
+        Binding("s", "answer('skip')", "Skip", id="answer.skip", show=False, tooltip="Cannot check this now"),
         Binding("question_mark,w", "why", "Why?", id="why", tooltip="Why is this asked now?"),
         Binding("z", "undo", "Undo", id="undo", tooltip="Withdraw the last answer"),
-        Binding("ctrl+s", "save", "Save", id="save", show=False, tooltip="Save the session"),
-        Binding("e", "export", "Export", id="export", show=False, tooltip="Export the report"),
-        Binding("l", "language", "日本語", id="language", show=False, tooltip="Switch language"),
+        Binding("slash", "describe", "Describe", id="describe", tooltip="Type what you see"),
+        Binding("ctrl+s", "save", "Save", id="save", tooltip="Save the session"),
+        Binding("e", "export", "Export", id="export", tooltip="Export the report"),
+        Binding("l", "language", "日本語", id="language", tooltip="Switch language"),
         Binding("p", "framework", "Framework", id="framework", show=False, tooltip="PyTorch / Keras code"),
         Binding("k", "knowledge", "Knowledge", id="knowledge", show=False, tooltip="Browse and edit the knowledge"),
-        Binding("r", "restart", "Restart", id="restart", show=False, tooltip="Start a new session"),
+        Binding("r", "restart", "Restart", id="restart", tooltip="Start a new session"),
         Binding("c", "copy_code", "Copy code", id="copy", show=False, tooltip="Copy the code sample"),
-        Binding("slash", "describe", "Describe", id="describe", show=False, tooltip="Type what you see"),
         Binding("escape", "leave_input", "", id="leave_input", show=False),
         Binding("f1", "help", "Help", id="help", show=False, tooltip="Keys and help"),
         Binding("q", "quit", "Quit", id="quit", show=False, tooltip="Quit (the session is saved)"),
@@ -90,6 +90,11 @@ class MainScreen(Screen):
     async def refresh_view(self) -> None:
         with self.app.batch_update():
             self._push_state()
+            # Each widget tells the screen about its own change when its message queue next goes
+            # idle, so the first frame after an answer could show the new step label beside the
+            # old question. Laying out and repainting the whole screen at once draws one frame in
+            # which everything has changed together.
+            self.refresh(layout=True)
 
     def _push_state(self) -> None:
         session, ui = self.session, self.ui
@@ -112,9 +117,11 @@ class MainScreen(Screen):
             note = ui.t("revised") if revised else (ui.t("from_log") if event.source == "log" else "")
             entries.append((event.id, label, getattr(ui.answers, event.answer), note))
         self.query_one(PathList).show(entries)
-        # The footer rebuilds itself when bindings are refreshed (costly): only when what it shows
-        # changes, i.e. the language or the kind of ask (question keys vs check keys).
-        footer_state = (lang, node.kind in CHECK_KINDS if node is not None else None)
+        # The footer rebuilds itself, a frame later, when bindings are refreshed: only when what it
+        # shows changes (the language, or the end of the session hiding "Why?"). The answer keys
+        # are not in it: they are on the answer buttons, so moving between a question (y/n/u) and
+        # a check (f/o/s) leaves the footer as it is.
+        footer_state = (lang, node is None)
         if footer_state != self._footer_state:
             self._footer_state = footer_state
             self._localize_bindings()

@@ -39,6 +39,16 @@ class QuestionPanel(VerticalScroll):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.node_id: str | None = None
+        self._shown: dict[str, object] = {}
+
+    def _put(self, widget_id: str, key: object, content) -> None:
+        """Update the Static ``widget_id`` only when what it shows changes (``key``): an update
+        makes the widget ask the screen for a layout of its own, one frame later."""
+        if self._shown.get(widget_id, ()) != key:
+            self._shown[widget_id] = key
+            widget = self.query_one(f"#{widget_id}", Static)
+            widget.update(content() if callable(content) else content)
+            widget.display = bool(key)  # an empty heading or code block takes no room
 
     def compose(self) -> ComposeResult:
         yield Static(id="q-kind")
@@ -64,13 +74,12 @@ class QuestionPanel(VerticalScroll):
         ui = strings(lang)
         self.node_id = node.id if node is not None else None
         is_check = node is not None and node.kind in CHECK_KINDS
-        kind = self.query_one("#q-kind", Static)
         if node is None:
-            kind.update(Text(ui.t("nothing_pending")))
+            self._put("q-kind", ("end", lang), Text(ui.t("nothing_pending")))
         else:
             ref = getattr(node, "ref", None)
-            label = f"{ui.t('step')} {step} · {getattr(ui.kinds, node.kind)}" + (f" {ref}" if ref else "")
-            kind.update(Text(inert(label), style="dim"))
+            label = inert(f"{ui.t('step')} {step} · {getattr(ui.kinds, node.kind)}" + (f" {ref}" if ref else ""))
+            self._put("q-kind", label, Text(label, style="dim"))
         self.query_one("#q-title", Prose).text = node.title.get(lang) if node is not None else ""
         ask = getattr(node, "ask", None) if node is not None else None
         self.query_one("#q-text", Prose).text = ask.get(lang) if ask is not None else ""
@@ -91,19 +100,21 @@ class QuestionPanel(VerticalScroll):
         sections = (("why", ui.sections.why), ("check", ui.sections.how_to_check), ("fix", ui.sections.fix))
         for field, title in sections:
             value = getattr(node, field, None) if is_check else None
-            self.query_one(f"#q-{field}-head", Static).update(Text(title, style="bold underline") if value else "")
+            head = title if value else ""
+            self._put(f"q-{field}-head", head, Text(head, style="bold underline"))
             self.query_one(f"#q-{field}", Prose).text = value.get(lang) if value is not None else ""
-        code_head = self.query_one("#q-code-head", Static)
-        code = self.query_one("#q-code", Static)
         if is_check:
             snippet = node.snippets.get(framework)
-            code_head.update(Text(inert(f"{ui.sections.code} ({framework})"), style="bold underline"))
-            code.update(highlighted(snippet) if snippet else Text(ui.t("no_code"), style="dim"))
+            head = inert(f"{ui.sections.code} ({framework})")
+            self._put("q-code-head", head, Text(head, style="bold underline"))
+            self._put("q-code", (snippet, lang), lambda: highlighted(snippet) if snippet
+                      else Text(ui.t("no_code"), style="dim"))
         else:
-            code_head.update("")
-            code.update("")
+            self._put("q-code-head", "", "")
+            self._put("q-code", None, "")
         refs = node.references if is_check else []
-        self.query_one("#q-refs-head", Static).update(Text(ui.sections.references, style="bold underline") if refs else "")
+        head = ui.sections.references if refs else ""
+        self._put("q-refs-head", head, Text(head, style="bold underline"))
         self.query_one("#q-refs", Prose).text = "\n".join(f"• {r.title}" + (f" {r.url}" if r.url else "") for r in refs)
         self.scroll_home(animate=False)
 
