@@ -316,6 +316,22 @@ def test_make_app_refuses_a_corrupt_resume_file(tmp_path):
         build(tmp_path, resume=bad)
 
 
+async def test_export_by_keyboard_alone(tmp_path, monkeypatch):
+    """`e` then Enter writes the report (the dialog opens on its Write button) to the default path."""
+    monkeypatch.chdir(tmp_path)
+    app = build(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = await _main(pilot)
+        await _answer(pilot, main, 1)
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is main
+        written = list(tmp_path.glob("nn-triage-report-*.md"))
+        assert len(written) == 1 and written[0].read_text(encoding="utf-8").startswith("# nn-triage")
+
+
 async def test_export_the_report_from_the_tui(tmp_path):
     from textual.widgets import Input, Select
 

@@ -219,3 +219,26 @@ async def test_tui_free_text_confirm_flip_and_drop(tmp_path):
         assert given["loss_nan"].answer == "yes" and given["loss_nan"].source == "say"
         assert given["finetuning_pretrained"].answer == "yes", "flipped by the person"
         assert "uses_augmentation" not in given, "dropped by the person"
+
+
+async def test_tui_free_text_by_keyboard_alone(tmp_path):
+    """`/`, type, Enter, Enter: what was understood counts as it stands (the dialog opens on Apply)."""
+    from textual.widgets import Input
+
+    from tui.screens.heard import HeardScreen
+    from tui_helpers import build
+
+    app = build(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        main = app.screen
+        await pilot.press("slash")
+        main.query_one("#describe", Input).value = "loss becomes nan after a few hundred steps"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HeardScreen)
+        heard = {h.id for h in app.screen.heard}
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is main
+        assert "loss_nan" in heard and heard <= set(main.session.given())

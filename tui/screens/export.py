@@ -26,6 +26,8 @@ def default_path(session: Session, fmt: str) -> Path:
 
 class ExportScreen(ModalScreen[Path | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]
+    AUTO_FOCUS = "#write"
+    """`e` then Enter writes the report in the session's default format; Tab reaches the rest."""
 
     def __init__(self, session: Session, fmt: str | None = None) -> None:
         super().__init__()

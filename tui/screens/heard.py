@@ -20,6 +20,8 @@ class HeardScreen(ModalScreen[list | None]):
     """Dismisses with the facts to apply (possibly flipped), or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]
+    AUTO_FOCUS = "#apply, #cancel"
+    """Enter applies what was understood as it stands; Tab reaches the boxes and yes/no buttons."""
 
     def __init__(self, heard: list, kb, lang: str) -> None:
         super().__init__()

@@ -53,7 +53,7 @@ class MainScreen(Screen):
         Binding("l", "language", "日本語", id="language", tooltip="Switch language"),
         Binding("p", "framework", "Framework", id="framework", show=False, tooltip="PyTorch / Keras code"),
         Binding("k", "knowledge", "Knowledge", id="knowledge", show=False, tooltip="Browse and edit the knowledge"),
-        Binding("r", "restart", "Restart", id="restart", tooltip="Start a new session"),
+        Binding("r", "restart", "Restart", id="restart", show=False, tooltip="Start a new session"),
         Binding("c", "copy_code", "Copy code", id="copy", show=False, tooltip="Copy the code sample"),
         Binding("escape", "leave_input", "", id="leave_input", show=False),
         Binding("f1", "help", "Help", id="help", show=False, tooltip="Keys and help"),
