@@ -66,13 +66,14 @@ class TriageApp(App):
         - the code highlighter is loaded (pygments builds its lexer on first use, ~16 ms);
         - everything alive now (the knowledge, the model, the widgets) is moved out of the
           garbage collector's reach. A full collection otherwise walks all of it and stalls an
-          answer by 40-65 ms; afterwards it walks only what was made since.
+          answer by 40-65 ms; afterwards it walks only what was made since. (No collection
+          first: it would itself stall a quick first answer by as long, for the sake of the
+          little garbage that startup leaves.)
 
-        Called again after the knowledge is reloaded."""
+        About 20 ms in all. Called again after the knowledge is reloaded."""
         from tui.widgets.question import highlighted
 
         highlighted("import torch\n")
-        gc.collect()
         gc.freeze()
 
     def on_mount(self) -> None:
