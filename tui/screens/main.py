@@ -65,6 +65,7 @@ class MainScreen(Screen):
         self.session = session
         self.autosave = autosave
         self._footer_state: tuple | None = None
+        self._lang_shown: str | None = None
 
     # -- layout -----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -100,12 +101,14 @@ class MainScreen(Screen):
         session, ui = self.session, self.ui
         lang = session.lang
         self.app.sub_title = ui.t("session_for", version=session.kb.version)
+        if lang != self._lang_shown:  # the fixed labels (an update costs a layout: not every answer)
+            self._lang_shown = lang
+            self.query_one("#suspects-title", Static).update(Text(ui.sections.suspects))
+            self.query_one("#path-title", Static).update(Text(ui.sections.path))
+            self.query_one("#describe", Input).placeholder = ui.t("describe")
         pending = session.pending
         node = session.kb.nodes[pending] if pending else None
         self.query_one(QuestionPanel).show(node, lang, session.framework, session.steps + 1)
-        self.query_one("#suspects-title", Static).update(Text(ui.sections.suspects))
-        self.query_one("#path-title", Static).update(Text(ui.sections.path))
-        self.query_one("#describe", Input).placeholder = ui.t("describe")
         self.query_one(SuspectList).show([
             (s.id, s.ref, session.kb.nodes[s.id].title.get(lang), s.score)
             for s in session.state.ranked[:SUSPECTS_SHOWN]])
