@@ -7,7 +7,10 @@ precision of heard facts that the report states, and contradictions (heard the o
 Facts heard that the report does not mention are counted as "extra" (not necessarily wrong:
 the labels list only what the text clearly says).
 
-usage: python benchmarks/free_text.py [--reports tests/free_text/reports.yaml] [--json] [--show-misses]
+Several files may be given (``--reports A --reports B``). ``--split S`` scores only the reports of
+that split, so that work on the templates can look at tuning data without seeing held-out results.
+
+usage: python benchmarks/free_text.py [--reports FILE]... [--split tune] [--json] [--show-misses]
 """
 
 from __future__ import annotations
@@ -55,11 +58,15 @@ def score(reports: list[dict], matcher) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reports", type=Path, default=ROOT / "tests" / "free_text" / "reports.yaml")
+    ap.add_argument("--reports", type=Path, action="append")
+    ap.add_argument("--split", help="only the reports of this split (tune, dev, holdout)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--show-misses", action="store_true")
     args = ap.parse_args()
-    reports = yaml.safe_load(args.reports.read_text(encoding="utf-8"))
+    reports = [r for path in args.reports or [ROOT / "tests" / "free_text" / "reports.yaml"]
+               for r in yaml.safe_load(path.read_text(encoding="utf-8"))]
+    if args.split:
+        reports = [r for r in reports if r["split"] == args.split]
     result = score(reports, matcher_for(load_or_raise()))
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))

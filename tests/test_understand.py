@@ -242,3 +242,45 @@ async def test_tui_free_text_by_keyboard_alone(tmp_path):
         await pilot.pause()
         assert app.screen is main
         assert "loss_nan" in heard and heard <= set(main.session.given())
+
+
+@pytest.mark.parametrize("text, expected", [
+    # doubt states nothing either way
+    ("not sure whether it is overfitting", {}),
+    ("I am not sure if the loss goes to nan", {}),
+    ("lossがnanになるかもしれない", {}),
+    ("lossがnanになるのかわからない", {}),
+    # ... and leaves the other clauses alone
+    ("maybe it overfits, but the loss goes to nan", {"loss_nan": "yes"}),
+    # 「しか…ない」 is "only", not a denial
+    ("lossはnanにしかならない", {"loss_nan": "yes"}),
+    # an English word inside Japanese text still ends where the kana begin
+    ("学習を始めてすぐlossがnanになる", {"loss_nan": "yes"}),
+    ("lossはnanにはならない", {"loss_nan": "no"}),
+])
+def test_hedges_only_and_english_inside_japanese(kb, text, expected):
+    got = heard(matcher_for(kb), text)
+    assert {k: v for k, v in got.items() if k in ("loss_nan", "val_much_worse_than_train")} == expected, got
+
+
+@pytest.mark.parametrize("text, fact, answer", [
+    ("batch size of 8192.", "large_batch", "yes"),
+    ("we train with lr 0.5.", "q_lr_unusual", "yes"),
+    ("4 balanced classes and the loss is stuck at 1.386", "acc_at_chance", "yes"),
+    ("num_classes=10 and val acc is 10%", "acc_at_chance", "yes"),
+    ("クラス数は10で、精度が10%から動かない", "acc_at_chance", "yes"),
+    ("2 balanced classes, so 50% acc is a coin flip", "acc_at_chance", "yes"),
+    ("loss is NaN from the very first batch", "nan_early", "yes"),
+    ("batch size is only 2 per GPU", "large_batch", "no"),
+])
+def test_numbers_at_the_end_of_a_sentence_and_class_counts(kb, text, fact, answer):
+    assert heard(matcher_for(kb), text).get(fact) == answer
+
+
+@pytest.mark.parametrize("text", [
+    "10クラス分類で、lossは2.30から1.95くらいまで下がった",
+    "with 10 classes the loss went from 2.30 to 1.9",
+])
+def test_a_loss_it_went_down_from_is_not_where_it_is_stuck(kb, text):
+    assert "acc_at_chance" not in heard(matcher_for(kb), text)
+

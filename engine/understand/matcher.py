@@ -40,6 +40,15 @@ _NEG_EN = re.compile(
     r"(?<![\w])(?:no|not|never|without|nor|neither|none|nothing|hardly|n't|isn't|aren't|wasn't|weren't"
     r"|don't|doesn't|didn't|won't|can't|cannot|haven't|hasn't|free of)(?![\w])")
 _NEG_JA = re.compile(r"(?:ない|なく|ません|なかった|ず(?:$|[、。\s]|に)|せず|なし|無し|無い|未使用|ではなく)")
+_HEDGE_EN = re.compile(
+    r"(?<![\w])(?:not sure|unsure|no idea|don't know|do not know|can't tell|cannot tell|wonder\w*|whether"
+    r"|maybe|perhaps|possibly|might|could it|is it|suspect(?:ed|ing)? that)(?![\w])")
+"""Doubt anywhere before a match in its clause: "not sure whether it overfits" states nothing."""
+_HEDGE_JA = re.compile(r"^[^、。]{0,6}?(?:(?<!し)かも|か(?:どうか)?(?:は|も)?(?:わから|分から|不明|判断|確信|自信)"
+                       r"|のか|でしょうか|だろうか|(?<!し)かな(?:$|[\s?!]|あ))")
+"""Doubt right after a Japanese match: 「過学習かもしれない」「nanになるのかわからない」."""
+_ONLY_JA = re.compile(r"しか")
+"""「10%しか出ない」 is "only 10 %": the ない after しか does not deny."""
 _NEG_WINDOW_EN = 4  # words before the match
 _NEG_WINDOW_JA = 25  # characters after the match, up to the end of its clause
 _WORD = re.compile(r"[a-z][a-z_'-]+")
@@ -144,6 +153,8 @@ class Matcher:
                     continue
                 for match in phrase.template.regex.finditer(sentence):
                     negated = _negated(sentence, match.start(), match.end(), bounds)
+                    if negated is None:
+                        continue  # hedged: said in doubt, so neither yes nor no
                     if phrase.negative:
                         answer, why = ("yes", "negated negative phrase") if negated else ("no", "negative phrase")
                     else:
@@ -176,18 +187,25 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
-def _negated(sentence: str, start: int, end: int, bounds: list[int]) -> bool:
-    """A negation cue near the match, outside it and inside its clause: a few words before it in
-    English, right after it (up to the clause's end) in Japanese."""
+def _negated(sentence: str, start: int, end: int, bounds: list[int]) -> bool | None:
+    """Whether the match is denied: a negation cue near it, outside it and inside its clause (a
+    few words before it in English, right after it up to the clause's end in Japanese). None when
+    it is said in doubt ("not sure whether", "maybe", 「かもしれない」「かわからない」)."""
     clause_start = max((b for b in bounds if b <= start), default=-1) + 1
     clause_end = min((b for b in bounds if b >= end), default=len(sentence))
     before = sentence[clause_start:start]
+    if _HEDGE_EN.search(before):
+        return None
     words = re.findall(r"[\w'’-]+", before)[-_NEG_WINDOW_EN:]
     if any(_NEG_EN.fullmatch(w) or w.endswith("n't") for w in words):
         return True
     after = sentence[end:min(clause_end, end + _NEG_WINDOW_JA)]
-    if CJK.search(sentence[start:end] + after[:2]) and _NEG_JA.search(after):
-        return True
+    if CJK.search(sentence[start:end] + after[:2]):
+        if _HEDGE_JA.search(after):
+            return None
+        cue = _NEG_JA.search(after)
+        if cue and not _ONLY_JA.search(sentence[start:end] + after[:cue.start()]):
+            return True
     return False
 
 

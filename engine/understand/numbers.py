@@ -18,20 +18,28 @@ import re
 # digit of a long run of digits, quadratic in its length.
 _NUM = r"(?<!\d)(\d{1,15}(?:\.\d{1,15})?)"
 _CLASSES = [
-    re.compile(r"(\d{1,5})[\s-]?(?:classes|class|categories|category|labels|way)(?![\w])"),
+    # "10 classes", "10-way", "4 balanced classes", "10 output categories"
+    re.compile(r"(?<![\d.])(\d{1,5})[\s-]?(?:[a-z]{3,12}\s)?(?:classes|class|categories|category|labels|way)(?![\w])"),
+    # "num_classes=10", "number of classes is 10", "n_classes: 10"
+    re.compile(r"(?:num_classes|n_classes|nb_classes|num_labels|number of (?:classes|categories))\s?(?:=|:|is|of)?\s?"
+               r"(\d{1,5})(?!\d)"),
     re.compile(r"(\d{1,5})\s?(?:クラス|カテゴリ|分類)"),
+    re.compile(r"(?:クラス数|カテゴリ数)\s?[はがを:=]?\s?(\d{1,5})(?!\d)"),
 ]
 _DATASETS = {"cifar-100": 100, "cifar100": 100, "cifar 100": 100, "cifar-10": 10, "cifar10": 10, "cifar 10": 10,
              "fashion-mnist": 10, "fashionmnist": 10, "mnist": 10}
 _BINARY = re.compile(r"(?<![\w])(?:binary|two[- ]class|2値|二値)")
 _LOSS = re.compile(r"(?:loss|ロス|損失)[^0-9%\n]{0,30}?" + _NUM + r"(?!\s?%|\d|\s?(?:epochs?|steps?|iter\w*|エポック))")
+_FROM = re.compile(r"\s?(?:から|->|→)|\s(?:down\s)?to\s\d")
+"""After a loss value: "2.30から1.95まで", "from 2.30 to 1.95" — where the loss started, not where it is."""
 _STUCK = re.compile(r"(?:stuck|plateau\w*|flat|stays?|hovers?|around|止ま|張り付|横ばい)[^0-9%\n]{0,15}?" + _NUM
                     + r"(?!\s?%|\d|\s?(?:epochs?|steps?|iter\w*|エポック))")
 _NOT_A_LOSS = r"(?!\s?%|\d|\s?(?:epochs?|steps?|iter\w*|batch\w*|minutes?|hours?|layers?|エポック|ステップ))"
 _INITIAL = re.compile(r"(?:(?:initial|first|starting|初期|最初)[^0-9%\n]{0,12}?(?:loss|ロス|損失)"
                       r"|(?:loss|ロス|損失)[^0-9%\n]{0,12}?(?:starts at|starts from|at the start|初期値|最初))"
                       r"[^0-9%\n]{0,15}?" + _NUM + _NOT_A_LOSS)
-_ACC = re.compile(r"(?:acc(?:uracy)?|精度|正解率)[^0-9%\n]{0,30}?" + _NUM + r"\s?%")
+_ACC = re.compile(r"(?:acc(?:uracy)?|精度|正解率)[^0-9%\n]{0,30}?" + _NUM + r"\s?%"
+                  r"|" + _NUM + r"\s?%\s?(?:top-1\s)?(?:acc(?:uracy)?|精度|正解率)(?![a-z])")
 _TRAIN_ACC = re.compile(r"(?:train(?:ing)?|学習|訓練)[^0-9%\n.。]{0,30}?(?:acc(?:uracy)?|精度|正解率)?[^0-9%\n.。]{0,12}?" + _NUM + r"\s?%")
 _VAL_ACC = re.compile(r"(?:val(?:idation)?|検証|dev)[^0-9%\n.。]{0,30}?" + _NUM + r"\s?%")
 _VAL_ACC_AFTER = re.compile(_NUM + r"\s?%[^0-9%\n.。]{0,25}?(?:in|on) the (?:val(?:idation)?)")
@@ -41,8 +49,11 @@ _TEST_ACC = re.compile(_TEST + r"[^0-9%\n.。]{0,30}?(?:from\s\d{1,15}(?:\.\d{1,
 _NAN_AT = re.compile(r"(?:nan|inf)[^.。\n]{0,40}?(?:after|at|within|from|around|by)\s?(?:step|iter(?:ation)?s?|~|about|around)?\s?~?"
                      r"(?<!\d)(\d{1,15}(?:\.\d{1,15})?)\s?(k)?\s?(iters?|iterations?|steps?|batches|epochs?)?(?![\w.])")
 _NAN_AT_JA = re.compile(r"(?<!\d)(\d{1,15})\s?(ステップ|イテレーション|iter|step|エポック)[^。\n]{0,15}?(?:nan|inf)")
-_LR = re.compile(r"(?<![\w])(?:lr|learning rate|学習率)\s?(?:=|:|of|was|is|at|を|は)?\s?(\d{1,15}(?:\.\d{1,15})?(?:e-?\d{1,4})?)(?![\w.])")
-_BATCH = re.compile(r"(?:batch[ _-]?size|bs)\s?[=:]?\s?(?:of\s)?(\d{1,6})(?![\d.])|バッチサイズ[はをが]?\s?(\d{1,6})")
+_NAN_FIRST = re.compile(r"(?:nan|inf)[^.。\n]{0,40}?(?:from|at|on|in|after)\s(?:the\s)?(?:very\s)?(?:first|1st)\s"
+                        r"(?:batch|step|iter\w*|update|few\s(?:steps|iter\w*|batches))"
+                        r"|(?:最初の|1回目の|一回目の|1\s?ステップ目|1\s?バッチ目)[^。\n]{0,12}?(?:nan|inf)")
+_LR = re.compile(r"(?<![\w])(?:lr|learning rate|学習率)\s?(?:=|:|of|was|is|at|を|は)?\s?(\d{1,15}(?:\.\d{1,15})?(?:e-?\d{1,4})?)(?!\w|\.\d)")
+_BATCH = re.compile(r"(?:batch[ _-]?size|bs)\s?(?:[=:]|is|was|of)?\s?(?:only\s|just\s|about\s|around\s|~)?(\d{1,6})(?!\d|\.\d)|バッチサイズ[はをが]?\s?(\d{1,6})")
 _SIZE = re.compile(r"(?<![\w-])(\d[\d,]{0,9})\s?(?:images|samples|examples|pictures|photos|rows|画像|枚|サンプル|件)")
 
 
@@ -71,7 +82,7 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
         for pattern in (_LOSS, _STUCK):
             for match in pattern.finditer(text):
                 value = float(match.group(1))
-                if match.start(1) in initial:
+                if match.start(1) in initial or _FROM.match(text, match.end(1)):
                     continue
                 if abs(value - chance_loss) <= 0.05 * chance_loss + 0.01:
                     out.append(("acc_at_chance", "yes", match.group(0),
@@ -85,7 +96,7 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
                 out.append(("initial_loss_off", "no", match.group(0),
                             f"first loss {value:g} ≈ ln {c} = {chance_loss:.2f}, as expected"))
         for match in _ACC.finditer(text):
-            value = float(match.group(1))
+            value = float(match.group(1) or match.group(2))
             chance = 100.0 / c
             if abs(value - chance) <= max(1.5, 0.15 * chance):
                 out.append(("acc_at_chance", "yes", match.group(0),
@@ -116,6 +127,8 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
             out.append(("nan_early", "yes", match.group(0), f"NaN after about {value:g} iterations"))
         elif (iterations is not None and iterations >= 2000) or (unit.startswith("epoch") and value >= 2):
             out.append(("nan_early", "no", match.group(0), f"NaN only after {value:g} {unit or 'steps'}"))
+    for match in _NAN_FIRST.finditer(text):
+        out.append(("nan_early", "yes", match.group(0), "NaN from the very first steps"))
     for match in _NAN_AT_JA.finditer(text):
         value = float(match.group(1))
         if match.group(2) != "エポック" and value <= 300:

@@ -25,8 +25,11 @@ _SEP_EN = r"[^\w]{1,6}"
 _GAP_EN = r"(?:[^\w]{1,6}[\w'’-]{1,30}){0,4}[^\w]{1,6}"
 _SEP_JA = r"\s{0,3}"
 _GAP_JA = r"[^。！？!?\n]{0,8}?"
-_LEFT = r"(?<![\w])"
-_RIGHT = r"(?![\w])"
+LATIN = r"[^\W\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]"
+"""A word character of a Latin-script word: kana and kanji are word characters too (\\w), but
+an English word written inside Japanese ("lossがnanになる") still ends where the kana begin."""
+_LEFT = rf"(?<!{LATIN})"
+_RIGHT = rf"(?!{LATIN})"
 
 
 class TemplateError(ValueError):
@@ -159,7 +162,7 @@ def _word(word: str, lang: str) -> str:
     if lang == "ja" or CJK.search(word):
         return body
     left = _LEFT if re.match(r"\w", word) else ""
-    right = r"[\w'-]{0,20}" if prefix else (_RIGHT if re.search(r"\w$", word) else "")
+    right = rf"(?:{LATIN}|['-]){{0,20}}" if prefix else (_RIGHT if re.search(r"\w$", word) else "")
     return left + body + right
 
 
