@@ -284,3 +284,24 @@ def test_numbers_at_the_end_of_a_sentence_and_class_counts(kb, text, fact, answe
 def test_a_loss_it_went_down_from_is_not_where_it_is_stuck(kb, text):
     assert "acc_at_chance" not in heard(matcher_for(kb), text)
 
+
+
+@pytest.mark.parametrize("text, fact, answer", [
+    # a ない that belongs to another argument's predicate denies nothing here
+    ("転移学習で精度が出ない", "finetuning_pretrained", "yes"),
+    # ... while one on the match's own predicate still does
+    ("データ拡張は使っていない", "uses_augmentation", "no"),
+    ("BatchNormは入れていない", "uses_batchnorm", "no"),
+    ("nanは出ていない", "loss_nan", "no"),
+])
+def test_japanese_negation_stays_with_its_own_predicate(kb, text, fact, answer):
+    assert heard(matcher_for(kb), text).get(fact) == answer
+
+
+def test_adjectives_ending_in_nai_are_not_denials():
+    from engine.understand.matcher import _negated
+
+    sentence = "正例が少ない"
+    assert _negated(sentence, 0, 2, []) is False  # 少ない: few, not "no"
+    sentence = "正例がない"
+    assert _negated(sentence, 0, 2, []) is True

@@ -48,6 +48,13 @@ _HEDGE_JA = re.compile(r"^[^、。]{0,6}?(?:(?<!し)かも|か(?:どうか)?(?:�
                        r"|のか|でしょうか|だろうか|(?<!し)かな(?:$|[\s?!]|あ))")
 """Doubt right after a Japanese match: 「過学習かもしれない」「nanになるのかわからない」."""
 _ONLY_JA = re.compile(r"しか")
+_NOT_A_DENIAL_JA = ("少", "危", "汚", "足り", "違い", "間違い", "仕方", "しょうが", "もったい", "つまら", "切")
+"""少ない, 足りない, 間違いない…: adjectives that end in ない without denying anything."""
+_OTHER_ARGUMENT_JA = re.compile(r"[^\u3040-\u309f\s][がをはも]")
+"""A noun (not hiragana) marked by a case particle between a match and a ない: the ない belongs to
+that other argument's predicate (「転移学習で精度が出ない」 does not deny 転移学習)."""
+_PARENS_JA = re.compile(r"[()]")
+"""In a Japanese sentence a bracket bounds a clause: 「30層のMLP(skip connectionなし)」."""
 """「10%しか出ない」 is "only 10 %": the ない after しか does not deny."""
 _NEG_WINDOW_EN = 4  # words before the match
 _NEG_WINDOW_JA = 25  # characters after the match, up to the end of its clause
@@ -148,6 +155,8 @@ class Matcher:
                 offset += len(sentence) + 1
                 continue
             bounds = [m.start() for m in _CLAUSE.finditer(sentence)]
+            if CJK.search(sentence):
+                bounds = sorted(bounds + [m.start() for m in _PARENS_JA.finditer(sentence)])
             for phrase in self.phrases:
                 if not phrase.template.could_match(sentence):
                     continue
@@ -203,8 +212,12 @@ def _negated(sentence: str, start: int, end: int, bounds: list[int]) -> bool | N
     if CJK.search(sentence[start:end] + after[:2]):
         if _HEDGE_JA.search(after):
             return None
-        cue = _NEG_JA.search(after)
-        if cue and not _ONLY_JA.search(sentence[start:end] + after[:cue.start()]):
+        for cue in _NEG_JA.finditer(after):
+            between = after[:cue.start()]
+            if between.endswith(_NOT_A_DENIAL_JA):
+                continue
+            if _ONLY_JA.search(sentence[start:end] + between) or _OTHER_ARGUMENT_JA.search(between[1:]):
+                return False
             return True
     return False
 

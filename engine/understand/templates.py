@@ -21,8 +21,8 @@ from functools import lru_cache
 from dataclasses import dataclass
 
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-_SEP_EN = r"[^\w]{1,6}"
-_GAP_EN = r"(?:[^\w]{1,6}[\w'’-]{1,30}){0,4}[^\w]{1,6}"
+_SEP_EN = r"\W{1,6}"  # the same as [^\w]{1,6}, which the regex compiler takes ~1 ms to optimise
+_GAP_EN = r"(?:\W{1,6}[\w'’-]{1,30}){0,4}\W{1,6}"
 _SEP_JA = r"\s{0,3}"
 _GAP_JA = r"[^。！？!?\n]{0,8}?"
 LATIN = r"[a-z0-9_]"
@@ -195,6 +195,7 @@ def plain_text(source: str, lang: str) -> str:
     return ("" if lang == "ja" else " ").join(parts)
 
 
+@lru_cache(maxsize=16384)
 def compile_template(source: str, lang: str) -> Template:
     """Compile ``source``; raises :class:`TemplateError` with the column of the problem.
 
