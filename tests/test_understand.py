@@ -293,6 +293,8 @@ def test_a_loss_it_went_down_from_is_not_where_it_is_stuck(kb, text):
     ("データ拡張は使っていない", "uses_augmentation", "no"),
     ("BatchNormは入れていない", "uses_batchnorm", "no"),
     ("nanは出ていない", "loss_nan", "no"),
+    # ... and one shared by coordinated nouns denies each of them
+    ("dropoutもweight decayも入れていない", "uses_regularization", "no"),
 ])
 def test_japanese_negation_stays_with_its_own_predicate(kb, text, fact, answer):
     assert heard(matcher_for(kb), text).get(fact) == answer

@@ -216,7 +216,9 @@ def _negated(sentence: str, start: int, end: int, bounds: list[int]) -> bool | N
             between = after[:cue.start()]
             if between.endswith(_NOT_A_DENIAL_JA):
                 continue
-            if _ONLY_JA.search(sentence[start:end] + between) or _OTHER_ARGUMENT_JA.search(between[1:]):
+            coordinated = between[:1] in ("と", "や", "も")  # 「AもBも入れていない」「AとBは使っていない」
+            if _ONLY_JA.search(sentence[start:end] + between) or (
+                    not coordinated and _OTHER_ARGUMENT_JA.search(between[1:])):
                 return False
             return True
     return False
