@@ -307,3 +307,9 @@ def test_adjectives_ending_in_nai_are_not_denials():
     assert _negated(sentence, 0, 2, []) is False  # 少ない: few, not "no"
     sentence = "正例がない"
     assert _negated(sentence, 0, 2, []) is True
+
+
+def test_typo_correction_leaves_real_words_and_stem_words_alone(kb):
+    text, fixes = matcher_for(kb).correct("the lsos flatlines, a beam and an itch")
+    assert fixes == [("lsos", "loss")]  # a swap in a short word is corrected ...
+    assert "flatlines" in text and "beam" in text and "itch" in text  # ... nothing else is

@@ -59,6 +59,10 @@ _PARENS_JA = re.compile(r"[()]")
 _NEG_WINDOW_EN = 4  # words before the match
 _NEG_WINDOW_JA = 25  # characters after the match, up to the end of its clause
 _WORD = re.compile(r"[a-z][a-z_'-]+")
+MIN_TYPO_WORD = 4
+SWAPS_ONLY_BELOW = 5
+"""A four-letter word is corrected only for two swapped letters ("lsos"): one other edit turns
+too many real words into others ("beam" → "beat", "itch" → "inch")."""
 
 
 @dataclass(frozen=True)
@@ -104,11 +108,19 @@ class Matcher:
 
     @cached_property
     def vocabulary(self) -> frozenset[str]:
-        """Latin words the templates use: what a typo may be corrected to."""
+        """Latin words the templates use: what a typo may be corrected to. Whole words only: the
+        stem of ``flatlin*`` is not a word, and "flatlines" is not a typo of it."""
         words: set[str] = set()
         for phrase in self.phrases:
-            words.update(w.rstrip("*") for w in _WORD.findall(phrase.template.source) if len(w) >= 4)
+            words.update(w for w in re.findall(r"[a-z][a-z_'-]+\*?", phrase.template.source)
+                         if len(w) >= 4 and not w.endswith("*"))
         return frozenset(words)
+
+    @cached_property
+    def stems(self) -> tuple[str, ...]:
+        """The stems of prefix words (``diverg*``): a word that starts with one is left alone."""
+        found = {w[:-1] for phrase in self.phrases for w in re.findall(r"[a-z][a-z_'-]+\*", phrase.template.source)}
+        return tuple(sorted(stem for stem in found if len(stem) >= 4))
 
     @cached_property
     def known_words(self) -> frozenset[str]:
@@ -130,10 +142,11 @@ class Matcher:
 
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
-            if word in known or len(word) < 4 or (word.endswith("s") and word[:-1] in known):
+            if word in known or len(word) < MIN_TYPO_WORD or (word.endswith("s") and word[:-1] in known) \
+                    or word.startswith(self.stems):
                 return word
             if word not in tried:
-                tried[word] = _close_word(word, vocab)
+                tried[word] = _close_word(word, vocab, swaps_only=len(word) < SWAPS_ONLY_BELOW)
             best = tried[word]
             if best is not None:
                 fixes.append((word, best))
@@ -224,8 +237,12 @@ def _negated(sentence: str, start: int, end: int, bounds: list[int]) -> bool | N
     return False
 
 
-def _close_word(word: str, vocab: frozenset[str]) -> str | None:
-    """A vocabulary word one edit away (two for long words), or with two letters swapped."""
+def _close_word(word: str, vocab: frozenset[str], swaps_only: bool = False) -> str | None:
+    """A vocabulary word one edit away (two for long words), or with two letters swapped; with
+    ``swaps_only``, only the latter."""
+    if swaps_only:
+        swapped = sorted(word[:k] + word[k + 1] + word[k] + word[k + 2:] for k in range(len(word) - 1))
+        return next((w for w in swapped if w in vocab and w != word), None)
     limit = 1 if len(word) < 8 else 2
     best, best_d = None, limit + 1
     for candidate in vocab:
