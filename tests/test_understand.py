@@ -282,6 +282,8 @@ def test_hedges_only_and_english_inside_japanese(kb, text, expected):
     ("2 balanced classes, so 50% acc is a coin flip", "acc_at_chance", "yes"),
     ("loss is NaN from the very first batch", "nan_early", "yes"),
     ("batch size is only 2 per GPU", "large_batch", "no"),
+    ("the two classes are balanced and accuracy is 50%", "acc_at_chance", "yes"),
+    ("six emotion classes, and the loss sits at 1.79", "acc_at_chance", "yes"),
 ])
 def test_numbers_at_the_end_of_a_sentence_and_class_counts(kb, text, fact, answer):
     assert heard(matcher_for(kb), text).get(fact) == answer

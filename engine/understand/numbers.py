@@ -57,11 +57,21 @@ _BATCH = re.compile(r"(?:batch[ _-]?size|bs)\s?(?:[=:]|is|was|of)?\s?(?:only\s|j
 _SIZE = re.compile(r"(?<![\w-])(\d[\d,]{0,9})\s?(?:images|samples|examples|pictures|photos|rows|画像|枚|サンプル|件)")
 
 
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+                 "twelve": 12, "twenty": 20, "hundred": 100}
+_CLASS_WORDS = re.compile(r"(?<![\w-])(" + "|".join(_NUMBER_WORDS) + r")[\s-](?:[a-z]{3,12}\s)?"
+                          r"(?:classes|categories|labels)(?![\w])")
+""""the two classes are balanced", "six emotion classes"."""
+
+
 def _classes(text: str) -> tuple[int, str] | None:
     for pattern in _CLASSES:
         match = pattern.search(text)
         if match and 2 <= int(match.group(1)) <= 100_000:
             return int(match.group(1)), match.group(0)
+    match = _CLASS_WORDS.search(text)
+    if match:
+        return _NUMBER_WORDS[match.group(1)], match.group(0)
     for name, count in _DATASETS.items():
         if name in text:
             return count, name
