@@ -284,6 +284,10 @@ def test_hedges_only_and_english_inside_japanese(kb, text, expected):
     ("batch size is only 2 per GPU", "large_batch", "no"),
     ("the two classes are balanced and accuracy is 50%", "acc_at_chance", "yes"),
     ("six emotion classes, and the loss sits at 1.79", "acc_at_chance", "yes"),
+    # scores written as fractions, placed by the nearest split word
+    ("0.86 AUC on the held-out validation set, but the nightly scoring job gets an AUC of 0.61",
+     "test_worse_than_val", "yes"),
+    ("train F1 0.95, val F1 0.60", "val_much_worse_than_train", "yes"),
 ])
 def test_numbers_at_the_end_of_a_sentence_and_class_counts(kb, text, fact, answer):
     assert heard(matcher_for(kb), text).get(fact) == answer
@@ -295,6 +299,13 @@ def test_numbers_at_the_end_of_a_sentence_and_class_counts(kb, text, fact, answe
 ])
 def test_a_loss_it_went_down_from_is_not_where_it_is_stuck(kb, text):
     assert "acc_at_chance" not in heard(matcher_for(kb), text)
+
+
+@pytest.mark.parametrize("text", ["val auc 0.80 and test auc 0.78", "lr 0.1 and val acc 0.5, test acc 0.45"])
+def test_close_scores_are_not_a_gap(kb, text):
+    got = heard(matcher_for(kb), text)
+    assert "test_worse_than_val" not in got and "val_much_worse_than_train" not in got
+
 
 
 

@@ -46,6 +46,36 @@ _VAL_ACC_AFTER = re.compile(_NUM + r"\s?%[^0-9%\n.。]{0,25}?(?:in|on) the (?:va
 _TEST = r"(?:test|テスト|production|本番|inference|serving|deployed|deployment)"
 _TEST_ACC = re.compile(_TEST + r"[^0-9%\n.。]{0,30}?(?:from\s\d{1,15}(?:\.\d{1,15})?\s?%\s?to\s?)?" + _NUM + r"\s?%"
                        r"|" + _TEST + r"[^.。\n]{0,80}?(?:only|just|about|around)\s(?:about\s|around\s)?" + _NUM + r"\s?%")
+_METRIC = r"(?:roc[- ]?auc|auc|f1(?:[- ]score)?|map|iou|accuracy|acc|top-1|精度|正解率)"
+_SCORE = re.compile(_METRIC + r"[^\d\n.。%]{0,30}?"
+                    r"(?<![\d.])(0?\.\d{1,4}|1\.0{1,4})(?![\d%])"
+                    r"|(?<![\d.])(0?\.\d{1,4})\s?" + _METRIC + r"(?![a-z])")
+"""A score written as a fraction: "AUC 0.86", "0.61 AUC", "F1 of 0.42"."""
+_SPLITS = (("train", re.compile(r"train(?:ing)?(?! and)|学習|訓練")),
+           ("val", re.compile(r"val(?:idation)?|held[- ]out|dev set|検証|バリデーション")),
+           ("test", re.compile(_TEST + r"|nightly|scoring job|leaderboard|本番|実運用|リーダーボード")))
+
+
+def _scores_by_split(text: str) -> dict[str, tuple[float, str]]:
+    """The first fractional score in each split's context: the split word nearest to the number
+    within its sentence (before it, or just after: "0.86 AUC on the held-out validation set")."""
+    out: dict[str, tuple[float, str]] = {}
+    for match in _SCORE.finditer(text):
+        value = float(match.group(1) or match.group(2))
+        before = max(match.start() - 1, 0)  # not the number's own decimal point
+        left = max(text.rfind(". ", 0, before), text.rfind("。", 0, before), 0)
+        window_start, window_end = max(left, match.start() - 60), match.end() + 40
+        best = None
+        for name, pattern in _SPLITS:
+            for word in pattern.finditer(text, window_start, window_end):
+                gap = match.start() - word.end() if word.end() <= match.start() else (word.start() - match.end()) * 2
+                if gap >= 0 and (best is None or gap < best[0]):
+                    best = (gap, name)
+        if best is not None and best[1] not in out:
+            out[best[1]] = (value, match.group(0))
+    return out
+
+
 _NAN_AT = re.compile(r"(?:nan|inf)[^.。\n]{0,40}?(?:after|at|within|from|around|by)\s?(?:step|iter(?:ation)?s?|~|about|around)?\s?~?"
                      r"(?<!\d)(\d{1,15}(?:\.\d{1,15})?)\s?(k)?\s?(iters?|iterations?|steps?|batches|epochs?)?(?![\w.])")
 _NAN_AT_JA = re.compile(r"(?<!\d)(\d{1,15})\s?(ステップ|イテレーション|iter|step|エポック)[^。\n]{0,15}?(?:nan|inf)")
@@ -126,6 +156,13 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
         elif abs(t - v) <= 5 and max(t, v) <= 70:
             out.append(("train_and_val_poor", "yes", f"{train.group(0)} … {val.group(0)}",
                         f"training {t:g}% and validation {v:g}%, both low"))
+    scores = _scores_by_split(text)
+    if "val" in scores and "test" in scores and scores["val"][0] - scores["test"][0] >= 0.15:
+        out.append(("test_worse_than_val", "yes", f"{scores['val'][1]} … {scores['test'][1]}",
+                    f"validation {scores['val'][0]:g} vs test / production {scores['test'][0]:g}"))
+    if "train" in scores and "val" in scores and scores["train"][0] - scores["val"][0] >= 0.15:
+        out.append(("val_much_worse_than_train", "yes", f"{scores['train'][1]} … {scores['val'][1]}",
+                    f"training {scores['train'][0]:g} vs validation {scores['val'][0]:g}"))
     if val and test and val.start() != test.start() and number(val) - number(test) >= 15:
         out.append(("test_worse_than_val", "yes", f"{val.group(0)} … {test.group(0)}",
                     f"validation {number(val):g}% vs test {number(test):g}%"))
