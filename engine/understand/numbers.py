@@ -47,7 +47,7 @@ _TEST = r"(?:test|テスト|production|本番|inference|serving|deployed|deploym
 _TEST_ACC = re.compile(_TEST + r"[^0-9%\n.。]{0,30}?(?:from\s\d{1,15}(?:\.\d{1,15})?\s?%\s?to\s?)?" + _NUM + r"\s?%"
                        r"|" + _TEST + r"[^.。\n]{0,80}?(?:only|just|about|around)\s(?:about\s|around\s)?" + _NUM + r"\s?%")
 _METRIC = r"(?:roc[- ]?auc|auc|f1(?:[- ]score)?|map|iou|accuracy|acc|top-1|精度|正解率)"
-_SCORE = re.compile(_METRIC + r"[^\d\n.。%]{0,30}?"
+_SCORE = re.compile(_METRIC + r"(?:(?!lr|learning rate|学習率|decay|momentum|dropout|threshold|beta)[^\d\n.。%]){0,45}?"
                     r"(?<![\d.])(0?\.\d{1,4}|1\.0{1,4})(?![\d%])"
                     r"|(?<![\d.])(0?\.\d{1,4})\s?" + _METRIC + r"(?![a-z])")
 """A score written as a fraction: "AUC 0.86", "0.61 AUC", "F1 of 0.42"."""
