@@ -336,3 +336,16 @@ def test_typo_correction_leaves_real_words_and_stem_words_alone(kb):
     text, fixes = matcher_for(kb).correct("the lsos flatlines, a beam and an itch")
     assert fixes == [("lsos", "loss")]  # a swap in a short word is corrected ...
     assert "flatlines" in text and "beam" in text and "itch" in text  # ... nothing else is
+
+
+async def test_tui_compiles_the_phrases_while_the_person_types(tmp_path):
+    from engine.understand import _CACHE
+    from tui_helpers import build
+
+    app = build(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert id(app.kb) not in _CACHE
+        await pilot.press("slash")
+        await app.workers.wait_for_complete()
+        assert _CACHE[id(app.kb)][0] is app.kb

@@ -7,6 +7,7 @@ calls the engine, autosaves, and pushes the new state down into the widgets.
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 from pathlib import Path
 
 from rich.text import Text
@@ -66,6 +67,7 @@ class MainScreen(Screen):
         self.autosave = autosave
         self._footer_state: tuple | None = None
         self._lang_shown: str | None = None
+        self._matcher_started = False
 
     # -- layout -----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -233,6 +235,17 @@ class MainScreen(Screen):
 
     def action_describe(self) -> None:
         self.query_one("#describe", Input).focus()
+        self._prepare_matcher()
+
+    @on(Input.Changed, "#describe")
+    def _prepare_matcher(self) -> None:
+        """Compile the phrase templates in a thread while the person types (about a second, once
+        per knowledge graph), so that Enter is answered at once."""
+        from engine.understand import matcher_for
+
+        if not self._matcher_started:
+            self._matcher_started = True
+            self.run_worker(partial(matcher_for, self.session.kb), thread=True, group="matcher")
 
     def action_leave_input(self) -> None:
         self.query_one(QuestionPanel).focus()
@@ -338,5 +351,6 @@ class MainScreen(Screen):
     async def replace_session(self, session: Session) -> None:
         """Swap in a session rebuilt on a reloaded knowledge graph (answers kept)."""
         self.session = session
+        self._matcher_started = False  # a new graph, new phrases
         self._save()
         await self.refresh_view()
