@@ -38,14 +38,14 @@ _NOT_A_LOSS = r"(?!\s?%|\d|\s?(?:epochs?|steps?|iter\w*|batch\w*|minutes?|hours?
 _INITIAL = re.compile(r"(?:(?:initial|first|starting|初期|最初)[^0-9%\n]{0,12}?(?:loss|ロス|損失)"
                       r"|(?:loss|ロス|損失)[^0-9%\n]{0,12}?(?:starts at|starts from|at the start|初期値|最初))"
                       r"[^0-9%\n]{0,15}?" + _NUM + _NOT_A_LOSS)
-_ACC = re.compile(r"(?:acc(?:uracy)?|精度|正解率)[^0-9%\n]{0,30}?" + _NUM + r"\s?%"
+_ACC = re.compile(r"(?:acc(?:uracy)?|精度|正解率)[^0-9%\n.。]{0,40}?" + _NUM + r"\s?%"
                   r"|" + _NUM + r"\s?%\s?(?:top-1\s)?(?:acc(?:uracy)?|精度|正解率)(?![a-z])")
-_TRAIN_ACC = re.compile(r"(?:train(?:ing)?|学習|訓練)[^0-9%\n.。]{0,30}?(?:acc(?:uracy)?|精度|正解率)?[^0-9%\n.。]{0,12}?" + _NUM + r"\s?%")
+_TRAIN_ACC = re.compile(r"(?:train(?:ing)?|学習|訓練)[^0-9%\n.。]{0,30}?(?:acc(?:uracy)?|精度|正解率)?[^0-9%\n.。]{0,40}?" + _NUM + r"\s?%")
 _VAL_ACC = re.compile(r"(?:val(?:idation)?|検証|dev)[^0-9%\n.。]{0,30}?" + _NUM + r"\s?%")
 _VAL_ACC_AFTER = re.compile(_NUM + r"\s?%[^0-9%\n.。]{0,25}?(?:in|on) the (?:val(?:idation)?)")
 _TEST = r"(?:test|テスト|production|本番|inference|serving|deployed|deployment)"
 _TEST_ACC = re.compile(_TEST + r"[^0-9%\n.。]{0,30}?(?:from\s\d{1,15}(?:\.\d{1,15})?\s?%\s?to\s?)?" + _NUM + r"\s?%"
-                       r"|" + _TEST + r"[^.。\n]{0,80}?(?:only|just|about|around)\s(?:about\s|around\s)?" + _NUM + r"\s?%")
+                       r"|" + _TEST + r"[^.。\n]{0,140}?(?:only|just|about|around)\s(?:about\s|around\s)?" + _NUM + r"\s?%")
 _METRIC = r"(?:roc[- ]?auc|auc|f1(?:[- ]score)?|map|iou|accuracy|acc|top-1|精度|正解率)"
 _SCORE = re.compile(_METRIC + r"(?:(?!lr|learning rate|学習率|decay|momentum|dropout|threshold|beta)[^\d\n.。%]){0,45}?"
                     r"(?<![\d.])(0?\.\d{1,4}|1\.0{1,4})(?![\d%])"
