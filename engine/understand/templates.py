@@ -8,7 +8,7 @@ Syntax (docs/free-text.md):
     word        a literal token; ``diverg*`` is a word prefix
     (a|b c)     alternatives (no nesting)
     [x]         an optional token or group: ``[(val|validation)] loss``
-    ~           a gap: up to 4 words in English, up to 8 characters in Japanese
+    ~           a gap: up to 4 words in English, up to 12 characters in Japanese
 English tokens must stand as whole words separated by spaces or punctuation. In Japanese a space
 between tokens means optional whitespace. Text is matched lower-cased after NFKC normalisation.
 """
@@ -24,7 +24,7 @@ CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _SEP_EN = r"\W{1,6}"  # the same as [^\w]{1,6}, which the regex compiler takes ~1 ms to optimise
 _GAP_EN = r"(?:\W{1,6}[\w'’-]{1,30}){0,4}\W{1,6}"
 _SEP_JA = r"\s{0,3}"
-_GAP_JA = r"[^。！？!?\n]{0,8}?"
+_GAP_JA = r"[^。！？!?\n]{0,12}?"
 LATIN = r"[a-z0-9_]"
 """A character of an English word (text is NFKC-normalised and lower-cased first). Kana and kanji
 are word characters too (\\w), but an English word inside Japanese ("lossがnanになる") still ends
