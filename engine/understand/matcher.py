@@ -48,6 +48,7 @@ _HEDGE_JA = re.compile(r"^[^、。]{0,6}?(?:(?<!し)かも|か(?:どうか)?(?:�
                        r"|のか|でしょうか|だろうか|(?<!し)かな(?:$|[\s?!]|あ))")
 """Doubt right after a Japanese match: 「過学習かもしれない」「nanになるのかわからない」."""
 _ONLY_JA = re.compile(r"しか")
+"""「10%しか出ない」 is "only 10 %": the ない after しか does not deny."""
 _NOT_A_DENIAL_JA = ("少", "危", "汚", "足り", "違い", "間違い", "仕方", "しょうが", "もったい", "つまら", "切")
 """少ない, 足りない, 間違いない…: adjectives that end in ない without denying anything."""
 _OTHER_ARGUMENT_JA = re.compile(r"[^\u3040-\u309f\s][がをはも]")
@@ -55,7 +56,6 @@ _OTHER_ARGUMENT_JA = re.compile(r"[^\u3040-\u309f\s][がをはも]")
 that other argument's predicate (「転移学習で精度が出ない」 does not deny 転移学習)."""
 _PARENS_JA = re.compile(r"[()]")
 """In a Japanese sentence a bracket bounds a clause: 「30層のMLP(skip connectionなし)」."""
-"""「10%しか出ない」 is "only 10 %": the ない after しか does not deny."""
 _NEG_WINDOW_EN = 4  # words before the match
 _NEG_WINDOW_JA = 25  # characters after the match, up to the end of its clause
 _WORD = re.compile(r"[a-z][a-z_'-]+")
@@ -107,20 +107,21 @@ class Matcher:
                             self.errors.append((node.id, source, exc))
 
     @cached_property
+    def _template_words(self) -> frozenset[str]:
+        """The Latin words of all templates, a prefix word with its ``*`` (``diverg*``)."""
+        return frozenset(w for phrase in self.phrases
+                         for w in re.findall(r"[a-z][a-z_'-]+\*?", phrase.template.source))
+
+    @cached_property
     def vocabulary(self) -> frozenset[str]:
         """Latin words the templates use: what a typo may be corrected to. Whole words only: the
         stem of ``flatlin*`` is not a word, and "flatlines" is not a typo of it."""
-        words: set[str] = set()
-        for phrase in self.phrases:
-            words.update(w for w in re.findall(r"[a-z][a-z_'-]+\*?", phrase.template.source)
-                         if len(w) >= 4 and not w.endswith("*"))
-        return frozenset(words)
+        return frozenset(w for w in self._template_words if len(w) >= 4 and not w.endswith("*"))
 
     @cached_property
     def stems(self) -> tuple[str, ...]:
         """The stems of prefix words (``diverg*``): a word that starts with one is left alone."""
-        found = {w[:-1] for phrase in self.phrases for w in re.findall(r"[a-z][a-z_'-]+\*", phrase.template.source)}
-        return tuple(sorted(stem for stem in found if len(stem) >= 4))
+        return tuple(sorted(w[:-1] for w in self._template_words if w.endswith("*") and len(w) >= 5))
 
     @cached_property
     def known_words(self) -> frozenset[str]:
