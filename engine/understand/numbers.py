@@ -56,12 +56,17 @@ _SPLITS = (("train", re.compile(r"train(?:ing)?(?! and)|学習|訓練")),
            ("test", re.compile(_TEST + r"|nightly|scoring job|leaderboard|本番|実運用|リーダーボード")))
 
 
+def _number(match: re.Match[str]) -> float:
+    """The number a pattern read, whichever of its alternatives (groups) matched."""
+    return float(next(g for g in match.groups() if g is not None))
+
+
 def _scores_by_split(text: str) -> dict[str, tuple[float, str]]:
     """The first fractional score in each split's context: the split word nearest to the number
     within its sentence (before it, or just after: "0.86 AUC on the held-out validation set")."""
     out: dict[str, tuple[float, str]] = {}
     for match in _SCORE.finditer(text):
-        value = float(match.group(1) or match.group(2))
+        value = _number(match)
         before = max(match.start() - 1, 0)  # not the number's own decimal point
         left = max(text.rfind(". ", 0, before), text.rfind("。", 0, before), 0)
         window_start, window_end = max(left, match.start() - 60), match.end() + 40
@@ -136,7 +141,7 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
                 out.append(("initial_loss_off", "no", match.group(0),
                             f"first loss {value:g} ≈ ln {c} = {chance_loss:.2f}, as expected"))
         for match in _ACC.finditer(text):
-            value = float(match.group(1) or match.group(2))
+            value = _number(match)
             chance = 100.0 / c
             if abs(value - chance) <= max(1.5, 0.15 * chance):
                 out.append(("acc_at_chance", "yes", match.group(0),
@@ -144,12 +149,11 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
     train = _TRAIN_ACC.search(text)
     val = _VAL_ACC.search(text) or _VAL_ACC_AFTER.search(text)
     test = _TEST_ACC.search(text)
-    number = lambda m: float(next(g for g in m.groups() if g is not None))  # noqa: E731
-    if train and not val and test and number(train) - number(test) >= 15:
+    if train and not val and test and _number(train) - _number(test) >= 15:
         out.append(("val_much_worse_than_train", "yes", f"{train.group(0)} … {test.group(0)}",
-                    f"training {number(train):g}% vs test {number(test):g}%"))
+                    f"training {_number(train):g}% vs test {_number(test):g}%"))
     if train and val and train.start(1) != val.start():
-        t, v = float(train.group(1)), number(val)
+        t, v = _number(train), _number(val)
         if t - v >= 15:
             out.append(("val_much_worse_than_train", "yes", f"{train.group(0)} … {val.group(0)}",
                         f"training {t:g}% vs validation {v:g}%"))
@@ -163,9 +167,9 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
     if "train" in scores and "val" in scores and scores["train"][0] - scores["val"][0] >= 0.15:
         out.append(("val_much_worse_than_train", "yes", f"{scores['train'][1]} … {scores['val'][1]}",
                     f"training {scores['train'][0]:g} vs validation {scores['val'][0]:g}"))
-    if val and test and val.start() != test.start() and number(val) - number(test) >= 15:
+    if val and test and val.start() != test.start() and _number(val) - _number(test) >= 15:
         out.append(("test_worse_than_val", "yes", f"{val.group(0)} … {test.group(0)}",
-                    f"validation {number(val):g}% vs test {number(test):g}%"))
+                    f"validation {_number(val):g}% vs test {_number(test):g}%"))
     for match in _NAN_AT.finditer(text):
         value = float(match.group(1)) * (1000 if match.group(2) else 1)
         unit = match.group(3) or ""
