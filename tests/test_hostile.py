@@ -598,7 +598,7 @@ async def test_tui_shows_markup_and_html_as_text_everywhere(tmp_path, kb):
     from tui.screens.browser import BrowserScreen
     from tui.screens.modals import ChoiceScreen, InfoScreen
     from tui.widgets.prose import Prose
-    from tui_helpers import build, screen_text
+    from tui_helpers import build, choose_first, screen_text
 
     layer = _all_nodes_hostile_layer(tmp_path / "team", kb)
     app = build(tmp_path, knowledge=[layer])
@@ -621,11 +621,7 @@ async def test_tui_shows_markup_and_html_as_text_everywhere(tmp_path, kb):
         assert ".title [bold red]x[/] <script>alert(1)</script>" in screen_text(app)
         await pilot.press("escape")
 
-        suspects = main.query_one("#suspects", OptionList)  # how: the factors and their "because"
-        suspects.focus()
-        suspects.highlighted = 0
-        await pilot.press("enter")
-        await pilot.pause()
+        await choose_first(pilot, main.query_one("#suspects", OptionList))  # how: the factors and their "because"
         assert isinstance(app.screen, InfoScreen)
         assert CLICK in app.screen.query_one(Prose).text and CLICK in screen_text(app)
         await pilot.press("escape")
@@ -643,11 +639,7 @@ async def test_tui_shows_markup_and_html_as_text_everywhere(tmp_path, kb):
         await pilot.pause()
         assert f"Undone: {CLICK}" in screen_text(app), "the toast shows the markup as text"
 
-        path = main.query_one("#path", OptionList)  # change an earlier answer: the dialog names it
-        path.focus()
-        path.highlighted = 0
-        await pilot.press("enter")
-        await pilot.pause()
+        await choose_first(pilot, main.query_one("#path", OptionList))  # change an earlier answer: the dialog names it
         assert isinstance(app.screen, ChoiceScreen)
         shown = screen_text(app)
         assert f"Change your answer to: {CLICK}" in shown and f"{main.session.events[0].id}.title [bold red]x[/]" in shown
@@ -677,7 +669,7 @@ async def test_tui_never_sends_control_characters_to_the_terminal(tmp_path, kb):
     from tui.app import make_app
     from tui.screens.browser import BrowserScreen
     from tui.settings import Settings
-    from tui_helpers import screen_text
+    from tui_helpers import choose_first, screen_text
 
     bad = _tampered(kb)
     app = make_app(Settings(data=tmp_path / "data", offer_resume=False, framework="pytorch"), bad)
@@ -690,11 +682,7 @@ async def test_tui_never_sends_control_characters_to_the_terminal(tmp_path, kb):
         await pilot.pause()
         _assert_terminal_safe(app)
         await pilot.press("escape")
-        suspects = main.query_one("#suspects", OptionList)
-        suspects.focus()
-        suspects.highlighted = 0
-        await pilot.press("enter")
-        await pilot.pause()
+        await choose_first(pilot, main.query_one("#suspects", OptionList))
         _assert_terminal_safe(app)
         await pilot.press("escape")
         await pilot.pause()
@@ -704,11 +692,7 @@ async def test_tui_never_sends_control_characters_to_the_terminal(tmp_path, kb):
         await pilot.press("z")
         await pilot.pause()
         _assert_terminal_safe(app)  # the undo notification
-        path = main.query_one("#path", OptionList)
-        path.focus()
-        path.highlighted = 0
-        await pilot.press("enter")
-        await pilot.pause()
+        await choose_first(pilot, main.query_one("#path", OptionList))
         _assert_terminal_safe(app)
         await pilot.press("escape")
         await pilot.pause()
@@ -730,7 +714,7 @@ async def test_tui_resumed_session_and_free_text_are_inert(tmp_path, kb):
 
     from tui.screens.heard import HeardScreen
     from tui.screens.modals import ChoiceScreen
-    from tui_helpers import build, screen_text
+    from tui_helpers import build, choose_first, screen_text
 
     saved = tmp_path / "s.json"
     _hostile_session(kb, framework=f"pytorch {CONTROL} {CLICK}").save(saved)
@@ -744,11 +728,7 @@ async def test_tui_resumed_session_and_free_text_are_inert(tmp_path, kb):
         await _until_check(pilot, main)
         _assert_terminal_safe(app)
         assert f"pytorch clear‹ESC›[2J‹ESC›[H" in screen_text(app) and CLICK in screen_text(app), "the framework name"
-        path = main.query_one("#path", OptionList)
-        path.focus()
-        path.highlighted = 0
-        await pilot.press("enter")
-        await pilot.pause()
+        await choose_first(pilot, main.query_one("#path", OptionList))
         assert isinstance(app.screen, ChoiceScreen)
         _assert_terminal_safe(app)
         assert "log says clear‹ESC›[2J‹ESC›[H" in screen_text(app), "the evidence, inert"

@@ -11,7 +11,7 @@ from conftest import ROOT
 from tui.screens.modals import ChoiceScreen
 from tui.widgets.path import PathList
 from tui.widgets.prose import Prose
-from tui_helpers import build, screen_text
+from tui_helpers import build, choose_first, screen_text
 
 NAN_LOG = ROOT / "tests" / "fixtures" / "logs" / "nan_div_zero" / "keras.csv"
 
@@ -46,11 +46,7 @@ async def test_tui_shows_log_answers_and_their_evidence(tmp_path):
         from_log = [e for e in main.session.events if e.source == "log"]
         assert from_log and from_log[0].id == "loss_nan"
         assert "from the log" in screen_text(app)
-        path = main.query_one(PathList)
-        path.focus()
-        path.highlighted = 0
-        await pilot.press("enter")
-        await pilot.pause()
+        await choose_first(pilot, main.query_one(PathList))
         assert isinstance(app.screen, ChoiceScreen)
         assert from_log[0].evidence in app.screen.query_one(Prose).text
         await pilot.click("#choice-no")

@@ -14,7 +14,7 @@ from tui.screens.main import MainScreen
 from tui.screens.modals import ChoiceScreen, InfoScreen
 from tui.widgets.path import PathList
 from tui.widgets.prose import Prose
-from tui_helpers import build, screen_text
+from tui_helpers import build, choose_first, screen_text
 
 
 
@@ -126,11 +126,7 @@ async def test_changing_an_earlier_answer_from_the_path(tmp_path):
         first = main.session.pending
         await pilot.press("y", "n")
         await pilot.pause()
-        path = main.query_one(PathList)
-        path.focus()
-        path.highlighted = 0
-        await pilot.press("enter")
-        await pilot.pause()
+        await choose_first(pilot, main.query_one(PathList))
         assert isinstance(app.screen, ChoiceScreen)
         await pilot.click("#choice-no")
         await pilot.pause()
@@ -160,11 +156,7 @@ async def test_choosing_a_suspect_shows_how_it_was_concluded(tmp_path):
         main = await _main(pilot)
         main.session.answer("yes", "loss_nan")
         await main.refresh_view()
-        suspects = main.query_one("#suspects", OptionList)
-        suspects.focus()
-        suspects.highlighted = 0
-        await pilot.press("enter")
-        await pilot.pause()
+        await choose_first(pilot, main.query_one("#suspects", OptionList))
         assert isinstance(app.screen, InfoScreen)
         assert "loss_nan = yes" in app.screen.query_one(Prose).text
 

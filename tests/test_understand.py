@@ -202,23 +202,32 @@ def test_fresh_held_out_reports_do_not_regress():
     assert recall >= 0.65 and contradictions <= 1, (recall, contradictions)
 
 
-async def test_tui_free_text_confirm_flip_and_drop(tmp_path):
-    from textual.widgets import Checkbox, Input
+async def _describe(pilot, text: str):
+    """`/`, type ``text``, Enter: the dialog of what was understood (asserted to be open)."""
+    from textual.widgets import Input
 
     from tui.screens.heard import HeardScreen
+
+    await pilot.pause()
+    await pilot.press("slash")
+    box = pilot.app.screen.query_one("#describe", Input)
+    assert box.has_focus
+    box.value = text
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, HeardScreen)
+    return pilot.app.screen
+
+
+async def test_tui_free_text_confirm_flip_and_drop(tmp_path):
+    from textual.widgets import Checkbox
+
     from tui_helpers import build
 
     app = build(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
         main = app.screen
-        await pilot.press("slash")
-        box = main.query_one("#describe", Input)
-        assert box.has_focus
-        box.value = "The loss goes to NaN after 50 steps, trained from scratch with data augmentation."
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, HeardScreen)
+        await _describe(pilot, "The loss goes to NaN after 50 steps, trained from scratch with data augmentation.")
         ids = [h.id for h in app.screen.heard]
         assert {"loss_nan", "finetuning_pretrained", "uses_augmentation"} <= set(ids)
         app.screen.query_one(f"#keep-{ids.index('uses_augmentation')}", Checkbox).value = False
@@ -233,21 +242,12 @@ async def test_tui_free_text_confirm_flip_and_drop(tmp_path):
 
 async def test_tui_free_text_by_keyboard_alone(tmp_path):
     """`/`, type, Enter, Enter: what was understood counts as it stands (the dialog opens on Apply)."""
-    from textual.widgets import Input
-
-    from tui.screens.heard import HeardScreen
     from tui_helpers import build
 
     app = build(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
         main = app.screen
-        await pilot.press("slash")
-        main.query_one("#describe", Input).value = "loss becomes nan after a few hundred steps"
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, HeardScreen)
-        heard = {h.id for h in app.screen.heard}
+        heard = {h.id for h in (await _describe(pilot, "loss becomes nan after a few hundred steps")).heard}
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is main

@@ -14,6 +14,14 @@ def build(tmp_path: Path, **kw):
     return make_app(settings)
 
 
+async def choose_first(pilot, option_list) -> None:
+    """Choose the first row of an OptionList with the keyboard (focus, first row, Enter)."""
+    option_list.focus()
+    option_list.highlighted = 0
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 def screen_text(app) -> str:
     """What the screen shows, as plain text (the exported SVG's text content)."""
     import html
