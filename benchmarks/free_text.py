@@ -34,7 +34,8 @@ def score(reports: list[dict], matcher) -> dict:
     groups: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     misses = []
     for report in reports:
-        heard = {h.id: h.answer for h in matcher.hear(report["text"])}
+        facts = matcher.hear(report["text"])
+        heard = {h.id: h.answer for h in facts}
         stated = {k: str(v) for k, v in report["facts"].items()}
         for key in (report["split"], f"{report['split']}/{report['lang']}", "all"):
             g = groups[key]
@@ -47,7 +48,9 @@ def score(reports: list[dict], matcher) -> dict:
         missing = {k: v for k, v in stated.items() if heard.get(k) != v}
         extra = {k: v for k, v in heard.items() if k not in stated}
         if missing or extra:
-            misses.append({"id": report["id"], "split": report["split"], "missing": missing, "extra": extra})
+            misses.append({"id": report["id"], "split": report["split"], "text": " ".join(report["text"].split()),
+                           "missing": missing, "extra": extra,
+                           "heard": [f"{h.id}={h.answer} from '{h.text}' ({h.why})" for h in facts]})
     out = {}
     for key, g in sorted(groups.items()):
         out[key] = {**g, "recall": round(g["recalled"] / g["stated"], 3) if g["stated"] else None,
@@ -77,7 +80,12 @@ def main() -> int:
               f"{g['heard']:>7}{g['extra']:>7}{g['precision']!s:>7}")
     if args.show_misses:
         for miss in result["misses"]:
-            print(miss)
+            print(f"\n{miss['id']} ({miss['split']}): {miss['text']}")
+            for key in ("missing", "extra"):
+                if miss[key]:
+                    print(f"  {key}: " + ", ".join(f"{k}={v}" for k, v in miss[key].items()))
+            for line in miss["heard"]:
+                print(f"  heard {line}")
     return 0
 
 
