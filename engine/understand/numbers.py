@@ -6,6 +6,8 @@
     "batch size 8192", "bs=4096"      → large_batch
     "only 300 images"                 → small_dataset
 
+Learning rates, gradient norms, a growing loss and when NaN appears: :mod:`engine.understand.dynamics`.
+
 Each rule returns (fact id, answer, the words it read, why). Text is already normalised.
 """
 
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import math
 import re
+
+from .dynamics import read_dynamics
 
 # Digit runs are bounded and must start at a run's first digit: "\d+" would be retried from every
 # digit of a long run of digits, quadratic in its length.
@@ -29,21 +33,31 @@ _CLASSES = [
 _DATASETS = {"cifar-100": 100, "cifar100": 100, "cifar 100": 100, "cifar-10": 10, "cifar10": 10, "cifar 10": 10,
              "fashion-mnist": 10, "fashionmnist": 10, "mnist": 10}
 _BINARY = re.compile(r"(?<![\w])(?:binary|two[- ]class|2値|二値)")
-_LOSS = re.compile(r"(?:loss|ロス|損失)[^0-9%\n]{0,30}?" + _NUM + r"(?!\s?%|\d|\s?(?:epochs?|steps?|iter\w*|エポック))")
+_NOT_A_LOSS = (r"(?!\s?%|\d|\s?(?:epochs?|steps?|iter\w*|batch\w*|minutes?|hours?|layers?|classes|class|categories"
+               r"|エポック|ステップ|クラス|カテゴリ))")
+"""After a number: "3 epochs", "4クラス" are not a loss value."""
+_LOSS = re.compile(r"(?:loss|ロス|損失)[^0-9%\n]{0,30}?" + _NUM + _NOT_A_LOSS)
 _FROM = re.compile(r"\s?(?:から|->|→)|\s(?:down\s)?to\s\d")
 """After a loss value: "2.30から1.95まで", "from 2.30 to 1.95" — where the loss started, not where it is."""
-_STUCK = re.compile(r"(?:stuck|plateau\w*|flat|stays?|hovers?|around|止ま|張り付|横ばい)[^0-9%\n]{0,15}?" + _NUM
-                    + r"(?!\s?%|\d|\s?(?:epochs?|steps?|iter\w*|エポック))")
-_NOT_A_LOSS = r"(?!\s?%|\d|\s?(?:epochs?|steps?|iter\w*|batch\w*|minutes?|hours?|layers?|エポック|ステップ))"
+_STUCK = re.compile(r"(?:stuck|plateau\w*|flat|stays?|hovers?|around|止ま|張り付|横ばい)[^0-9%\n]{0,15}?" + _NUM + _NOT_A_LOSS)
 _INITIAL = re.compile(r"(?:(?:initial|first|starting|初期|最初)[^0-9%\n]{0,12}?(?:loss|ロス|損失)"
-                      r"|(?:loss|ロス|損失)[^0-9%\n]{0,12}?(?:starts at|starts from|at the start|初期値|最初))"
+                      r"|(?:loss|ロス|損失)[^0-9%\n]{0,12}?(?:starts at|starts from|at the start|初期値|最初)"
+                      # "it started at 2.30", "... slowly. started at 2.30": a run's start, said of it or of nothing else
+                      r"|(?:(?<![a-z])(?:it|loss|training)\s(?:[a-z]{2,12}\s)?|^|[.;,!]\s)(?:started|starts)(?:\sout)?\s(?:at|from|around))"
                       r"[^0-9%\n]{0,15}?" + _NUM + _NOT_A_LOSS)
 _ACC = re.compile(r"(?:acc(?:uracy)?|精度|正解率)[^0-9%\n.。]{0,40}?" + _NUM + r"\s?%"
                   r"|" + _NUM + r"\s?%\s?(?:top-1\s)?(?:acc(?:uracy)?|精度|正解率)(?![a-z])")
-_TRAIN_ACC = re.compile(r"(?:train(?:ing)?|学習|訓練)[^0-9%\n.。]{0,30}?(?:acc(?:uracy)?|精度|正解率)?[^0-9%\n.。]{0,40}?" + _NUM + r"\s?%")
-_VAL_ACC = re.compile(r"(?:val(?:idation)?|検証|dev)[^0-9%\n.。]{0,30}?" + _NUM + r"\s?%")
-_VAL_ACC_AFTER = re.compile(_NUM + r"\s?%[^0-9%\n.。]{0,25}?(?:in|on) the (?:val(?:idation)?)")
-_TEST = r"(?:test|テスト|production|本番|inference|serving|deployed|deployment)"
+_SHARE = r"(?!\s?(?:of\s(?:the\s|my\s|our\s)?(?:data|dataset|samples|images|examples|rows)|split|のデータ))"
+"""After a percentage: "80% of the data" is a share of the data, not a score."""
+_TRAIN_ACC = re.compile(r"(?:(?<![a-z])train(?:ing)?|学習|訓練)[^0-9%\n.。]{0,30}?(?:acc(?:uracy)?|精度|正解率)?[^0-9%\n.。]{0,40}?"
+                        + _NUM + r"\s?%" + _SHARE)
+_VAL_ACC = re.compile(r"(?:(?<![a-z])val(?:idation)?|検証|(?<![a-z])dev)[^0-9%\n.。]{0,30}?" + _NUM + r"\s?%" + _SHARE)
+_VAL_ACC_AFTER = re.compile(_NUM + r"\s?%[^0-9%\n.。]{0,25}?(?:in|on) (?:the|our|my|its) (?:val(?:idation)?)")
+_BOTH = (r"(?:both\s(?:the\s)?train(?:ing)?\s(?:set\s)?and\s(?:the\s)?val(?:idation)?|train(?:ing)?\s?(?:and|/|&)\s?val(?:idation)?"
+         r"(?:\s(?:acc(?:uracy)?|loss))?\s(?:are\s|is\s)?(?:both|alike)|train\s?/\s?val\s?(?:どちら|両方|とも)|学習・検証(?:とも|どちら|両方))")
+_BOTH_SPLITS = re.compile(_BOTH + r"[^0-9%\n.。]{0,30}?" + _NUM + r"\s?%|" + _NUM + r"\s?%[^0-9%\n.。]{0,12}?(?:on|for|in)\s" + _BOTH)
+"""One accuracy said of both splits: "accuracy hovers around 20% on both train and val"."""
+_TEST = r"(?:(?<![a-z])test|テスト|production|本番|inference|serving|deploy\w*|live traffic|real[- ]world|in the wild)"
 _TEST_ACC = re.compile(_TEST + r"[^0-9%\n.。]{0,30}?(?:from\s\d{1,15}(?:\.\d{1,15})?\s?%\s?to\s?)?" + _NUM + r"\s?%"
                        r"|" + _TEST + r"[^.。\n]{0,140}?(?:only|just|about|around)\s(?:about\s|around\s)?" + _NUM + r"\s?%")
 _METRIC = r"(?:roc[- ]?auc|auc|f1(?:[- ]score)?|map|iou|accuracy|acc|top-1|精度|正解率)"
@@ -51,8 +65,8 @@ _SCORE = re.compile(_METRIC + r"(?:(?!lr|learning rate|学習率|decay|momentum|
                     r"(?<![\d.])(0?\.\d{1,4}|1\.0{1,4})(?![\d%])"
                     r"|(?<![\d.])(0?\.\d{1,4})\s?" + _METRIC + r"(?![a-z])")
 """A score written as a fraction: "AUC 0.86", "0.61 AUC", "F1 of 0.42"."""
-_SPLITS = (("train", re.compile(r"train(?:ing)?(?! and)|学習|訓練")),
-           ("val", re.compile(r"val(?:idation)?|held[- ]out|dev set|検証|バリデーション")),
+_SPLITS = (("train", re.compile(r"(?<![a-z])train(?:ing)?(?! and)|学習|訓練")),
+           ("val", re.compile(r"(?<![a-z])val(?:idation)?|held[- ]out|dev set|検証|バリデーション")),
            ("test", re.compile(_TEST + r"|nightly|scoring job|leaderboard|本番|実運用|リーダーボード")))
 
 
@@ -61,11 +75,15 @@ def _number(match: re.Match[str]) -> float:
     return float(next(g for g in match.groups() if g is not None))
 
 
-def _scores_by_split(text: str) -> dict[str, tuple[float, str]]:
-    """The first fractional score in each split's context: the split word nearest to the number
-    within its sentence (before it, or just after: "0.86 AUC on the held-out validation set")."""
+_PERCENT_SCORE = re.compile(r"(?:" + _METRIC + r"|scores?|スコア)[^\n.。%]{0,50}?" + _NUM + r"\s?%")
+"""A percentage said to be a metric: "scores 91% on our val set", "accuracy on live traffic is 70%"."""
+
+
+def _scores_by_split(text: str, pattern: re.Pattern[str] = _SCORE) -> dict[str, tuple[float, str]]:
+    """The first score in each split's context: the split word nearest to the number within its
+    sentence (before it, or just after: "0.86 AUC on the held-out validation set")."""
     out: dict[str, tuple[float, str]] = {}
-    for match in _SCORE.finditer(text):
+    for match in pattern.finditer(text):
         value = _number(match)
         before = max(match.start() - 1, 0)  # not the number's own decimal point
         left = max(text.rfind(". ", 0, before), text.rfind("。", 0, before), 0)
@@ -81,13 +99,6 @@ def _scores_by_split(text: str) -> dict[str, tuple[float, str]]:
     return out
 
 
-_NAN_AT = re.compile(r"(?:nan|inf)[^.。\n]{0,40}?(?:after|at|within|from|around|by)\s?(?:step|iter(?:ation)?s?|~|about|around)?\s?~?"
-                     r"(?<!\d)(\d{1,15}(?:\.\d{1,15})?)\s?(k)?\s?(iters?|iterations?|steps?|batches|epochs?)?(?![\w.])")
-_NAN_AT_JA = re.compile(r"(?<!\d)(\d{1,15})\s?(ステップ|イテレーション|iter|step|エポック)[^。\n]{0,15}?(?:nan|inf)")
-_NAN_FIRST = re.compile(r"(?:nan|inf)[^.。\n]{0,40}?(?:from|at|on|in|after)\s(?:the\s)?(?:very\s)?(?:first|1st)\s"
-                        r"(?:batch|step|iter\w*|update|few\s(?:steps|iter\w*|batches))"
-                        r"|(?:最初の|1回目の|一回目の|1\s?ステップ目|1\s?バッチ目)[^。\n]{0,12}?(?:nan|inf)")
-_LR = re.compile(r"(?<![\w])(?:lr|learning rate|学習率)\s?(?:=|:|of|was|is|at|を|は)?\s?(\d{1,15}(?:\.\d{1,15})?(?:e-?\d{1,4})?)(?!\w|\.\d)")
 _BATCH = re.compile(r"(?:batch[ _-]?size|bs)\s?(?:[=:]|is|was|of)?\s?(?:only\s|just\s|about\s|around\s|~)?(\d{1,6})(?!\d|\.\d)|バッチサイズ[はをが]?\s?(\d{1,6})")
 _SIZE = re.compile(r"(?<![\w-])(\d[\d,]{0,9})\s?(?:images|samples|examples|pictures|photos|rows|画像|枚|サンプル|件)")
 
@@ -160,6 +171,10 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
         elif abs(t - v) <= 5 and max(t, v) <= 70:
             out.append(("train_and_val_poor", "yes", f"{train.group(0)} … {val.group(0)}",
                         f"training {t:g}% and validation {v:g}%, both low"))
+    for match in _BOTH_SPLITS.finditer(text):
+        value = _number(match)
+        if value <= 70:
+            out.append(("train_and_val_poor", "yes", match.group(0), f"{value:g}% on training and validation alike"))
     scores = _scores_by_split(text)
     if "val" in scores and "test" in scores and scores["val"][0] - scores["test"][0] >= 0.15:
         out.append(("test_worse_than_val", "yes", f"{scores['val'][1]} … {scores['test'][1]}",
@@ -167,27 +182,13 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
     if "train" in scores and "val" in scores and scores["train"][0] - scores["val"][0] >= 0.15:
         out.append(("val_much_worse_than_train", "yes", f"{scores['train'][1]} … {scores['val'][1]}",
                     f"training {scores['train'][0]:g} vs validation {scores['val'][0]:g}"))
+    percents = _scores_by_split(text, _PERCENT_SCORE)
     if val and test and val.start() != test.start() and _number(val) - _number(test) >= 15:
         out.append(("test_worse_than_val", "yes", f"{val.group(0)} … {test.group(0)}",
                     f"validation {_number(val):g}% vs test {_number(test):g}%"))
-    for match in _NAN_AT.finditer(text):
-        value = float(match.group(1)) * (1000 if match.group(2) else 1)
-        unit = match.group(3) or ""
-        iterations = value if not unit.startswith("epoch") else None
-        if iterations is not None and iterations <= 300:
-            out.append(("nan_early", "yes", match.group(0), f"NaN after about {value:g} iterations"))
-        elif (iterations is not None and iterations >= 2000) or (unit.startswith("epoch") and value >= 2):
-            out.append(("nan_early", "no", match.group(0), f"NaN only after {value:g} {unit or 'steps'}"))
-    for match in _NAN_FIRST.finditer(text):
-        out.append(("nan_early", "yes", match.group(0), "NaN from the very first steps"))
-    for match in _NAN_AT_JA.finditer(text):
-        value = float(match.group(1))
-        if match.group(2) != "エポック" and value <= 300:
-            out.append(("nan_early", "yes", match.group(0), f"NaN after about {value:g} iterations"))
-    for match in _LR.finditer(text):
-        value = float(match.group(1))
-        if value >= 0.3 or value <= 1e-6:
-            out.append(("q_lr_unusual", "yes", match.group(0), f"learning rate {value:g} is far outside the usual 1e-5 … 0.1"))
+    elif "val" in percents and "test" in percents and percents["val"][0] - percents["test"][0] >= 15:
+        out.append(("test_worse_than_val", "yes", f"{percents['val'][1]} … {percents['test'][1]}",
+                    f"validation {percents['val'][0]:g}% vs test / production {percents['test'][0]:g}%"))
     for match in _BATCH.finditer(text):
         size = int(match.group(1) or match.group(2))
         if size >= 2048:
@@ -200,4 +201,4 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
             continue  # "a batch of 32 images", "spot-checked 200 samples": not the size of the dataset
         if count < 1000:
             out.append(("small_dataset", "yes", match.group(0), f"{count} examples in all"))
-    return out
+    return out + read_dynamics(text)

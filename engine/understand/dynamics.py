@@ -1,0 +1,191 @@
+"""Numbers about how a run behaves: the learning rate for its optimiser, gradient norms, a loss that
+grows by orders of magnitude, and when NaN first appears.
+
+    "Adam, lr=3e-3"                 above Adam's usual 1e-5 … 1e-3      → q_lr_unusual yes
+    "SGD lr 0.05"                   inside SGD's usual 1e-3 … 0.1        → q_lr_unusual no
+    "grad norm of layer 1 ~1e-9"    at or below 1e-6                    → gradients_vanishing yes
+    "grad normが10^6"               1e3 or more                          → gradients_exploding yes
+    "loss goes 1e6 -> 1e9 -> 1e12"  rising tenfold or more              → loss_diverging yes
+    "nan at step ~100"              within the first few hundred steps  → nan_early yes
+
+The usual ranges are the ones the knowledge's own question states (q_lr_unusual). Each rule
+returns (fact id, answer, the words it read, why), like :func:`engine.understand.numbers.read_numbers`.
+Text is already normalised (NFKC, lower case).
+"""
+
+from __future__ import annotations
+
+import re
+
+Fact = tuple[str, str, str, str]
+
+_NUMBER = r"10\s?(?:\^|\*\*)\s?[-+]?\d{1,3}|\d{1,15}(?:\.\d{1,15})?(?:e[-+]?\d{1,3})?"
+_END = r"(?![a-z0-9_]|\.\d)"
+VALUE = rf"(?<![a-z0-9_.])({_NUMBER}){_END}"
+"""A number as people write it in a log or a chat: 0.5, 3e-4, 1.5e+3, 10^6, 10**-8 (digit runs are
+bounded, so a long run of digits is not retried from each digit)."""
+
+
+def value_of(written: str) -> float:
+    if "^" in written or "**" in written:
+        return 10.0 ** float(re.split(r"\^|\*\*", written.replace(" ", ""))[1])
+    return float(written)
+
+
+# -- learning rate -----------------------------------------------------------------------------
+
+_ADAPTIVE = r"adam\w*|nadam|radam|rmsprop|adagrad|adadelta|adafactor|lamb|lion"
+_SGD = r"sgd|momentum"
+_OPTIMISER = re.compile(rf"(?<![a-z])(?:(?P<adaptive>{_ADAPTIVE})|(?P<sgd>{_SGD}))(?![a-z])")
+USUAL_LR = {"adaptive": (1e-5, 1e-3), "sgd": (1e-3, 0.1)}
+"""The usual range per optimiser family, as the knowledge asks it (q_lr_unusual)."""
+CLEARLY_USUAL_LR = {"adaptive": (1e-5, 5e-4), "sgd": (1e-3, 0.1)}
+"""Where "no" is said: Adam at 1e-3 is the edge of the range, often too high to fine-tune."""
+ANY_OPTIMISER_UNUSUAL = (1e-6, 0.3)
+"""Without a named optimiser, only a rate unusual for every optimiser counts."""
+_LR = re.compile(r"(?<![a-z])(?:lr|learning[ _]rate|学習率)\s?(?:=|:|of|was|is|at|to|set to|を|は|が)?\s?(?:~|about|around)?\s?"
+                 + VALUE)
+_LR_AFTER_OPTIMISER = re.compile(rf"(?<![a-z])(?:{_ADAPTIVE}|sgd)\s?(?:with\s|@\s?|\(\s?)?" + VALUE
+                                 + r"(?!\s?(?:momentum|beta|decay|weight|epochs?|steps?|%))")
+""""fine-tuning with Adam 1e-3", "sgd 0.01": the number right after an optimiser is its rate."""
+
+
+def _optimiser_near(text: str, position: int) -> str | None:
+    """The family ("adaptive" / "sgd") of the optimiser named nearest to ``position``."""
+    best = None
+    for match in _OPTIMISER.finditer(text):
+        distance = abs(match.start() - position)
+        if best is None or distance < best[0]:
+            best = (distance, "adaptive" if match.group("adaptive") else "sgd")
+    return best[1] if best else None
+
+
+def learning_rates(text: str) -> list[Fact]:
+    out: list[Fact] = []
+    seen: set[int] = set()
+    for pattern in (_LR, _LR_AFTER_OPTIMISER):
+        for match in pattern.finditer(text):
+            if match.start(1) in seen:
+                continue
+            seen.add(match.start(1))
+            value = value_of(match.group(1))
+            family = _optimiser_near(text, match.start())
+            if family is None:
+                low, high = ANY_OPTIMISER_UNUSUAL
+                if value >= high or value <= low:
+                    out.append(("q_lr_unusual", "yes", match.group(0),
+                                f"learning rate {value:g} is unusual for any optimiser"))
+                continue
+            low, high = USUAL_LR[family]
+            name = "Adam-like" if family == "adaptive" else "SGD"
+            if value > high * 1.01 or value < low * 0.99:
+                out.append(("q_lr_unusual", "yes", match.group(0),
+                            f"learning rate {value:g} is outside the usual {low:g} … {high:g} for {name} optimisers"))
+            elif CLEARLY_USUAL_LR[family][0] <= value <= CLEARLY_USUAL_LR[family][1]:
+                out.append(("q_lr_unusual", "no", match.group(0),
+                            f"learning rate {value:g} is usual for {name} optimisers"))
+    return out
+
+
+# -- gradient norms ----------------------------------------------------------------------------
+
+VANISHING = 1e-6
+EXPLODING = 1e3
+NORMAL_GRADIENTS = (1e-4, 100.0)
+_GRADIENT = re.compile(r"(?<![a-z_])(?:grad(?:ient)?s?(?:[ _-]?norms?)?|gnorm|勾配(?:ノルム|のノルム)?)"
+                       r"(?:(?!accum|clip|max|thresh|step|update|check|penalty)[^0-9\n.。]){0,40}?" + VALUE)
+_POWER_OF_TEN = re.compile(r"(?<![a-z0-9_.])(10\s?(?:\^|\*\*)\s?[-+]?\d{1,3}|\d{1,15}(?:\.\d{1,15})?e[-+]?\d{1,3})" + _END)
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|[。！？\n]")
+_NOT_A_NORM = re.compile(r"(?:clip\w*|max_norm|accumulat\w*)[^\n.。]{0,12}$")
+
+
+def gradient_norms(text: str) -> list[Fact]:
+    """Every gradient value read decides together: one spike in a text of normal norms is a spike.
+    After a gradient word, the powers of ten later in its sentence are gradient values too
+    (「出力に近い層は1e-2程度なのに入力側の層は1e-9」)."""
+    values = []
+    for match in _GRADIENT.finditer(text):
+        if _NOT_A_NORM.search(text, max(0, match.start() - 20), match.start()):
+            continue
+        values.append((value_of(match.group(1)), match.group(0)))
+        sentence_end = _SENTENCE_END.search(text, match.end())
+        for more in _POWER_OF_TEN.finditer(text, match.end(), sentence_end.start() if sentence_end else len(text)):
+            values.append((value_of(more.group(1)), text[match.start():more.end()]))
+    if not values:
+        return []
+    out: list[Fact] = []
+    low, high = min(values), max(values)
+    normal = all(NORMAL_GRADIENTS[0] <= v <= NORMAL_GRADIENTS[1] for v, _ in values)
+    if low[0] <= VANISHING:
+        out.append(("gradients_vanishing", "yes", low[1], f"gradient {low[0]:g} ≤ {VANISHING:g}"))
+    elif normal:
+        out.append(("gradients_vanishing", "no", low[1], f"gradient {low[0]:g} is of a normal size"))
+    if high[0] >= EXPLODING:
+        out.append(("gradients_exploding", "yes", high[1], f"gradient {high[0]:g} ≥ {EXPLODING:g}"))
+    elif normal:
+        out.append(("gradients_exploding", "no", high[1], f"gradient {high[0]:g} is of a normal size"))
+    return out
+
+
+# -- a loss that grows -------------------------------------------------------------------------
+
+_STEP = r"\s?(?:->|→|=>|to|から|, then|then)\s?(?:~|about|around)?\s?"
+_LOSS_SERIES = re.compile(r"(?:loss|ロス|損失)[^0-9\n.。]{0,30}?" + VALUE + rf"(?:{_STEP}(?:{_NUMBER}){_END}){{1,8}}")
+_SERIES_VALUE = re.compile(VALUE)
+
+
+def loss_series(text: str) -> list[Fact]:
+    """A loss written as a series ("1e6 -> 1e9 -> 1e12", 「1e3から1e8まで」) that ends ten times higher
+    than it began, and never falls on the way."""
+    out: list[Fact] = []
+    for match in _LOSS_SERIES.finditer(text):
+        values = [value_of(m.group(1)) for m in _SERIES_VALUE.finditer(match.group(0))]
+        if len(values) >= 2 and all(b >= a for a, b in zip(values, values[1:])) and values[-1] >= 10 * max(values[0], 1e-12):
+            out.append(("loss_diverging", "yes", match.group(0),
+                        f"the loss grows from {values[0]:g} to {values[-1]:g}"))
+    return out
+
+
+# -- when NaN appears --------------------------------------------------------------------------
+
+EARLY = 300
+"""NaN within this many iterations is "early": a rate or an initialisation problem, not drift."""
+LATE = 2000
+_NAN = r"(?<![a-z])(?:nans?|infs?|inf(?:inity|inite)?)(?![a-z])"
+"""NaN or Inf as a word ("inference" is not Inf)."""
+_UNIT = r"(iters?|iterations?|steps?|batches|epochs?|updates?)"
+_NAN_AT = re.compile(_NAN + r"[^.。\n]{0,40}?(?:after|at|within|from|around|by)\s?(?:step|iter(?:ation)?s?|~|about|around)?\s?~?"
+                     r"(?<!\d)(\d{1,15}(?:\.\d{1,15})?)\s?(k)?\s?" + _UNIT + r"?(?!\w|\.\d)")
+_STEPS_BEFORE_NAN = re.compile(r"(?:(?:by|at|after|within|around|in)\s(?:step|iter(?:ation)?|batch|update)\s?~?(?<!\d)(\d{1,9})(k)?"
+                               r"|(?:after|within|in|first)\s(?:~|about|around)?\s?(?<!\d)(\d{1,9})(k)?\s?"
+                               r"(?:iters?|iterations?|steps?|batches|updates?))(?!\w)[^.。\n]{0,40}?" + _NAN)
+_NAN_FIRST = re.compile(_NAN + r"[^.。\n]{0,40}?(?:from|at|on|in|after)\s(?:the\s)?(?:very\s)?(?:first|1st)\s"
+                        r"(?:batch|step|iter\w*|update|few\s(?:steps|iter\w*|batches))"
+                        r"|(?:最初の|1回目の|一回目の|1\s?ステップ目|1\s?バッチ目)[^。\n]{0,12}?" + _NAN)
+_NAN_AT_JA = re.compile(r"(?<!\d)(\d{1,15})\s?(k)?\s?(ステップ|イテレーション|iter|step|エポック|epoch)[^。\n]{0,40}?" + _NAN)
+
+
+def nan_timing(text: str) -> list[Fact]:
+    out: list[Fact] = []
+
+    def add(count: float, unit: str, words: str) -> None:
+        epochs = unit.startswith(("epoch", "エポック"))
+        if not epochs and count <= EARLY:
+            out.append(("nan_early", "yes", words, f"NaN after about {count:g} iterations"))
+        elif (not epochs and count >= LATE) or (epochs and count >= 2):
+            out.append(("nan_early", "no", words, f"NaN only after {count:g} {unit or 'steps'}"))
+
+    for match in _NAN_AT.finditer(text):
+        add(float(match.group(1)) * (1000 if match.group(2) else 1), match.group(3) or "", match.group(0))
+    for match in _STEPS_BEFORE_NAN.finditer(text):
+        number, thousands = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+        add(float(number) * (1000 if thousands else 1), "steps", match.group(0))
+    for match in _NAN_AT_JA.finditer(text):
+        add(float(match.group(1)) * (1000 if match.group(2) else 1), match.group(3), match.group(0))
+    for match in _NAN_FIRST.finditer(text):
+        out.append(("nan_early", "yes", match.group(0), "NaN from the very first steps"))
+    return out
+
+
+def read_dynamics(text: str) -> list[Fact]:
+    return learning_rates(text) + gradient_norms(text) + loss_series(text) + nan_timing(text)

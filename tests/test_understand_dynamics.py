@@ -1,0 +1,120 @@
+"""Free text: numbers about how a run behaves (learning rate per optimiser, gradient norms, a loss
+that grows, when NaN appears) and the percentages that place a score in its split."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.understand.dynamics import value_of
+from engine.understand.numbers import read_numbers
+from engine.understand.templates import normalise
+
+
+def facts(text: str) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for fact, answer, words, why in read_numbers(normalise(text)):
+        assert words and why
+        out.setdefault(fact, set()).add(answer)
+    return out
+
+
+@pytest.mark.parametrize("written, value", [
+    ("0.5", 0.5), ("3e-4", 3e-4), ("1.5e+3", 1500.0), ("10^6", 1e6), ("10 ^ -8", 1e-8), ("10**-3", 1e-3),
+])
+def test_numbers_as_people_write_them(written, value):
+    assert value_of(written) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text, answer", [
+    # the usual range depends on the optimiser (the knowledge's question states it)
+    ("Adam, lr=3e-3", "yes"),
+    ("adam w/ lr 1e-2", "yes"),
+    ("Adam lr=1e-4です", "no"),
+    ("SGD with momentum 0.9, lr 0.1", "no"),
+    ("SGDをlr=0.5で回したら", "yes"),
+    ("plain SGD at lr=1e-5", "yes"),
+    ("fine-tuning with AdamW 2e-5", "no"),
+    ("the scheduler set Adam's lr to 10.0", "yes"),
+    # without an optimiser only what is unusual for every optimiser counts
+    ("we train with lr 0.5.", "yes"),
+    ("lr 0.01", None),
+    # an optimiser's other numbers are not its rate
+    ("sgd 0.9 momentum", None),
+    ("AdamW 0.01 weight decay", None),
+    # Adam at exactly 1e-3 sits on the edge of the range: neither
+    ("fine-tuning with Adam 1e-3", None),
+])
+def test_learning_rate_for_its_optimiser(text, answer):
+    assert facts(text).get("q_lr_unusual") == ({answer} if answer else None)
+
+
+@pytest.mark.parametrize("text, vanishing, exploding", [
+    ("grad norm of the first few layers is ~1e-9 from step 1", "yes", None),
+    ("grad normも10^6とか出てます", None, "yes"),
+    ("grad normは0.1〜1くらいで", "no", "no"),
+    ("grad norm is ~1 but spikes to 1e4 sometimes", None, "yes"),
+    # after a gradient word, later powers of ten in its sentence are gradient values too
+    ("各層の勾配ノルムを出したら、出力側は1e-2程度なのに入力側は1e-9でした。", "yes", None),
+    # a clipping threshold or an accumulation count is not a norm
+    ("clip_grad_norm_(params, max_norm=1.0)", None, None),
+    ("gradient accumulation of 8 steps", None, None),
+])
+def test_gradient_norms(text, vanishing, exploding):
+    got = facts(text)
+    assert got.get("gradients_vanishing") == ({vanishing} if vanishing else None)
+    assert got.get("gradients_exploding") == ({exploding} if exploding else None)
+
+
+@pytest.mark.parametrize("text, diverging", [
+    ("loss goes 1e6 -> 1e9 -> 1e12 over the first epochs", True),
+    ("lossが1e3から1e8まで増えた", True),
+    ("the loss went 2.3 -> 1.1 -> 0.4", False),
+    ("loss 0.9 -> 1.0", False),
+])
+def test_a_loss_that_grows_by_orders_of_magnitude(text, diverging):
+    assert ("loss_diverging" in facts(text)) is diverging
+
+
+@pytest.mark.parametrize("text, answer", [
+    ("Loss shows nan at step ~100.", "yes"),
+    ("loss rockets to 1e8 by step 20 and it's nan right after", "yes"),
+    ("最初の50stepくらいでgrad normが跳ねて、lossがinfになります", "yes"),
+    ("trained fine for the first 5000 steps, then nan", "no"),
+    ("loss is nan after 3 epochs", "no"),
+    # "inference" is not Inf
+    ("our inference service gets around 60 on the same images", None),
+])
+def test_when_nan_appears(text, answer):
+    assert facts(text).get("nan_early") == ({answer} if answer else None)
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("Model scores 91% on our val set, but since deploying, accuracy on live traffic is more like 70%.",
+     "test_worse_than_val"),
+    ("accuracy hovers around 20% on both train and val", "train_and_val_poor"),
+    ("train/valどちらも精度は40%くらい", "train_and_val_poor"),
+])
+def test_percentages_placed_by_their_split(text, fact):
+    assert facts(text).get(fact) == {"yes"}
+
+
+@pytest.mark.parametrize("text, absent", [
+    # a share of the data is not a score
+    ("trained on 80% of the data, validated on 20% of the data", "val_much_worse_than_train"),
+    # "eval" and "pretrained" do not name the validation or the training split
+    ("model.eval() accuracy 30%, pretrained weights gave 92% before", "val_much_worse_than_train"),
+    ("train and val both 95%", "train_and_val_poor"),
+])
+def test_percentages_that_are_not_a_gap(text, absent):
+    assert absent not in facts(text)
+
+
+@pytest.mark.parametrize("text, answer", [
+    ("it IS learning, just slowly. started at 2.30 which is what you'd expect for 10 classes", "no"),
+    ("with 10 classes the loss started out at 9.5", "yes"),
+    # the number of classes is not the first loss (was read as a first loss of 4, "far from ln 4")
+    ("cls_lossが最初の値(4クラスで1.38くらい)からほぼ動いてません", None),
+    ("10 classes, lr started at 0.1", None),
+])
+def test_where_the_loss_started(text, answer):
+    assert facts(text).get("initial_loss_off") == ({answer} if answer else None)
