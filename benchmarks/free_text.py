@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
-"""Score the free-text matcher on the written problem reports (tests/free_text/reports.yaml).
+"""Score the free-text matcher on the written problem reports (tests/free_text/*.yaml).
 
 For each report: the facts heard from its text against the facts it states (yes / no). Prints,
-per split (tune / holdout) and language: recall of stated facts (heard with the same answer),
-precision of heard facts that the report states, and contradictions (heard the opposite).
+per split (tuning = the tune and dev halves; holdout), per language and per file: recall of stated
+facts (heard with the same answer), precision of heard facts that the report states, and
+contradictions (heard the opposite).
 Facts heard that the report does not mention are counted as "extra" (not necessarily wrong:
 the labels list only what the text clearly says).
 
 Several files may be given (``--reports A --reports B``). ``--split S`` scores only the reports of
 that split, so that work on the templates can look at tuning data without seeing held-out results.
 
-usage: python benchmarks/free_text.py [--reports FILE]... [--split tune] [--json] [--show-misses]
+usage: python benchmarks/free_text.py [--reports FILE]... [--split tune,dev] [--json] [--show-misses]
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def score(reports: list[dict], matcher) -> dict:
         facts = matcher.hear(report["text"])
         heard = {h.id: h.answer for h in facts}
         stated = {k: str(v) for k, v in report["facts"].items()}
-        for key in (report["split"], f"{report['split']}/{report['lang']}", "all"):
+        split = "tuning" if report["split"] in ("tune", "dev") else report["split"]
+        for key in (split, f"{split}/{report['lang']}", f"{split}:{report['file']}", "all"):
             g = groups[key]
             g["reports"] += 1
             g["stated"] += len(stated)
@@ -62,21 +64,21 @@ def score(reports: list[dict], matcher) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reports", type=Path, action="append")
-    ap.add_argument("--split", help="only the reports of this split (tune, dev, holdout)")
+    ap.add_argument("--split", help="only the reports of these splits (tune, dev, holdout; comma-separated)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--show-misses", action="store_true")
     args = ap.parse_args()
-    reports = [r for path in args.reports or [ROOT / "tests" / "free_text" / "reports.yaml"]
-               for r in yaml.safe_load(path.read_text(encoding="utf-8"))]
+    paths = args.reports or sorted((ROOT / "tests" / "free_text").glob("*.yaml"))
+    reports = [{**r, "file": path.stem} for path in paths for r in yaml.safe_load(path.read_text(encoding="utf-8"))]
     if args.split:
-        reports = [r for r in reports if r["split"] == args.split]
+        reports = [r for r in reports if r["split"] in args.split.split(",")]
     result = score(reports, matcher_for(load_or_raise()))
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
-    print(f"{'group':<14}{'reports':>8}{'stated':>8}{'recall':>8}{'contra':>8}{'heard':>7}{'extra':>7}{'prec':>7}")
+    print(f"{'group':<22}{'reports':>8}{'stated':>8}{'recall':>8}{'contra':>8}{'heard':>7}{'extra':>7}{'prec':>7}")
     for key, g in result["groups"].items():
-        print(f"{key:<14}{g['reports']:>8}{g['stated']:>8}{g['recall']!s:>8}{g['contradictions']:>8}"
+        print(f"{key:<22}{g['reports']:>8}{g['stated']:>8}{g['recall']!s:>8}{g['contradictions']:>8}"
               f"{g['heard']:>7}{g['extra']:>7}{g['precision']!s:>7}")
     if args.show_misses:
         for miss in result["misses"]:

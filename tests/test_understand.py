@@ -322,6 +322,9 @@ def test_close_scores_are_not_a_gap(kb, text):
     ("nanは出ていない", "loss_nan", "no"),
     # ... and one shared by coordinated nouns denies each of them
     ("dropoutもweight decayも入れていない", "uses_regularization", "no"),
+    # the contracted ~てない is an auxiliary, not a new clause
+    ("fp16は使ってない", "q_uses_fp16", "no"),
+    ("augmentationは使ってなくて、dropoutだけ", "uses_augmentation", "no"),
 ])
 def test_japanese_negation_stays_with_its_own_predicate(kb, text, fact, answer):
     assert heard(matcher_for(kb), text).get(fact) == answer

@@ -92,7 +92,7 @@ def learning_rates(text: str) -> list[Fact]:
 VANISHING = 1e-6
 EXPLODING = 1e3
 NORMAL_GRADIENTS = (1e-4, 100.0)
-_GRADIENT = re.compile(r"(?<![a-z_])(?:grad(?:ient)?s?(?:[ _-]?norms?)?|gnorm|勾配(?:ノルム|のノルム)?)"
+_GRADIENT = re.compile(r"(?<![a-z_])(?:grad(?:ient)?s?(?:[ _-]?norms?)?(?![a-z])|gnorm|勾配(?:ノルム|のノルム)?)"
                        r"(?:(?!accum|clip|max|thresh|step|update|check|penalty)[^0-9\n.。]){0,40}?" + VALUE)
 _POWER_OF_TEN = re.compile(r"(?<![a-z0-9_.])(10\s?(?:\^|\*\*)\s?[-+]?\d{1,3}|\d{1,15}(?:\.\d{1,15})?e[-+]?\d{1,3})" + _END)
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|[。！？\n]")

@@ -32,8 +32,9 @@ _SENTENCE = re.compile(r"[.!?;](?=\s|$)|[。！？\n]")
 _CLAUSE = re.compile(
     r"[,:、]|\bbut\b|\balthough\b|\bthough\b|\bhowever\b|\bwhereas\b|\bwhile\b|\band then\b"
     r"|(?<=[るたいだすぬ])(?:が|けど|けれど|ので|のに|から)|しかし|ただし|[てで]も"
-    # a conjunctive て/で that starts a new predicate (止まって、それ以上…), not an auxiliary (使っていない)
-    r"|(?<=[っんいしきち])[てで](?![いおしまもるはあ])")
+    # a conjunctive て/で that starts a new predicate (止まって、それ以上…), not an auxiliary (使っていない,
+    # the contracted 使ってない, してなかった)
+    r"|(?<=[っんいしきち])[てで](?![いおしまもるはあな])")
 _CLAUSE_WORDS = frozenset({"but", "although", "though", "however", "whereas", "while", "then", "and", "not", "no",
                            "never", "without", "none", "nothing"})
 _NEG_EN = re.compile(
