@@ -118,3 +118,18 @@ def test_percentages_that_are_not_a_gap(text, absent):
 ])
 def test_where_the_loss_started(text, answer):
     assert facts(text).get("initial_loss_off") == ({answer} if answer else None)
+
+
+@pytest.mark.parametrize("text, fact, answer", [
+    # a binary mask labels pixels: not a two-class task
+    ("Binary segmentation with a UNet, val IoU 0.05", "task_classification", None),
+    ("binary classifier, loss 0.693", "acc_at_chance", "yes"),
+    ("three class folders (cats / dogs / foxes), val accuracy is ~33%", "acc_at_chance", "yes"),
+    # 「最初は下がる」 is "at first it falls", not a first loss
+    ("train lossは最初は下がるけど1.4あたりで止まって、20カテゴリ", "initial_loss_off", None),
+    # the examples of a sanity check are not the dataset
+    ("even 16 examples won't memorize", "small_dataset", None),
+    ("only 300 images in total", "small_dataset", "yes"),
+])
+def test_what_numbers_describe(text, fact, answer):
+    assert facts(text).get(fact) == ({answer} if answer else None)

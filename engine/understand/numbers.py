@@ -32,7 +32,8 @@ _CLASSES = [
 ]
 _DATASETS = {"cifar-100": 100, "cifar100": 100, "cifar 100": 100, "cifar-10": 10, "cifar10": 10, "cifar 10": 10,
              "fashion-mnist": 10, "fashionmnist": 10, "mnist": 10}
-_BINARY = re.compile(r"(?<![\w])(?:binary|two[- ]class|2値|二値)")
+_BINARY = re.compile(r"(?<![\w])(?:binary|two[- ]class|2値|二値)(?!\s?(?:segmentation|masks?|image|セグメンテーション|マスク|画像))")
+"""Binary classification; a binary mask or segmentation labels pixels, and is not what "classes" means here."""
 _NOT_A_LOSS = (r"(?!\s?%|\d|\s?(?:epochs?|steps?|iter\w*|batch\w*|minutes?|hours?|layers?|classes|class|categories"
                r"|エポック|ステップ|クラス|カテゴリ))")
 """After a number: "3 epochs", "4クラス" are not a loss value."""
@@ -41,7 +42,8 @@ _FROM = re.compile(r"\s?(?:から|->|→)|\s(?:down\s)?to\s\d")
 """After a loss value: "2.30から1.95まで", "from 2.30 to 1.95" — where the loss started, not where it is."""
 _STUCK = re.compile(r"(?:stuck|plateau\w*|flat|stays?|hovers?|around|止ま|張り付|横ばい)[^0-9%\n]{0,15}?" + _NUM + _NOT_A_LOSS)
 _INITIAL = re.compile(r"(?:(?:initial|first|starting|初期|最初)[^0-9%\n]{0,12}?(?:loss|ロス|損失)"
-                      r"|(?:loss|ロス|損失)[^0-9%\n]{0,12}?(?:starts at|starts from|at the start|初期値|最初)"
+                      # 「最初の値」, not 「最初は下がる」 (at first it falls)
+                      r"|(?:loss|ロス|損失)[^0-9%\n]{0,12}?(?:starts at|starts from|at the start|初期値|最初(?![^0-9%\n]{0,15}?(?:下が|上が|減|増)))"
                       # "it started at 2.30", "... slowly. started at 2.30": a run's start, said of it or of nothing else
                       r"|(?:(?<![a-z])(?:it|loss|training)\s(?:[a-z]{2,12}\s)?|^|[.;,!]\s)(?:started|starts)(?:\sout)?\s(?:at|from|around))"
                       r"[^0-9%\n]{0,15}?" + _NUM + _NOT_A_LOSS)
@@ -106,8 +108,8 @@ _SIZE = re.compile(r"(?<![\w-])(\d[\d,]{0,9})\s?(?:images|samples|examples|pictu
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
                  "twelve": 12, "twenty": 20, "hundred": 100}
 _CLASS_WORDS = re.compile(r"(?<![\w-])(" + "|".join(_NUMBER_WORDS) + r")[\s-](?:[a-z]{3,12}\s)?"
-                          r"(?:classes|categories|labels)(?![\w])")
-""""the two classes are balanced", "six emotion classes"."""
+                          r"(?:classes|class|categories|labels)(?![\w])")
+""""the two classes are balanced", "six emotion classes", "three class folders"."""
 
 
 def _classes(text: str) -> tuple[int, str] | None:
@@ -197,8 +199,9 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
             out.append(("large_batch", "no", match.group(0), f"batch size {size}"))
     for match in _SIZE.finditer(text):
         count = int(match.group(1).replace(",", ""))
-        if re.search(r"(?:batch|バッチ|checked|spot-checked|looked at|inspected|確認)[^.。\n]{0,12}$", text[:match.start()]):
-            continue  # "a batch of 32 images", "spot-checked 200 samples": not the size of the dataset
+        if re.search(r"(?:batch|バッチ|checked|spot-checked|looked at|inspected|確認|even|subset|overfit|memori[sz]e)"
+                     r"[^.。\n]{0,12}$", text[:match.start()]):
+            continue  # "a batch of 32 images", "even 16 examples won't memorise": not the size of the dataset
         if count < 1000:
             out.append(("small_dataset", "yes", match.group(0), f"{count} examples in all"))
     return out + read_dynamics(text)
