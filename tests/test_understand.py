@@ -325,6 +325,9 @@ def test_close_scores_are_not_a_gap(kb, text):
     # the contracted ~てない is an auxiliary, not a new clause
     ("fp16は使ってない", "q_uses_fp16", "no"),
     ("augmentationは使ってなくて、dropoutだけ", "uses_augmentation", "no"),
+    # 何も / 一切 / まだ strengthen the ない; they are not another argument
+    ("augmentationはまだ何も入れていない状態です", "uses_augmentation", "no"),
+    ("dropoutは一切使っていない", "uses_regularization", "no"),
 ])
 def test_japanese_negation_stays_with_its_own_predicate(kb, text, fact, answer):
     assert heard(matcher_for(kb), text).get(fact) == answer

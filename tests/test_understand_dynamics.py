@@ -81,6 +81,9 @@ def test_a_loss_that_grows_by_orders_of_magnitude(text, diverging):
     ("最初の50stepくらいでgrad normが跳ねて、lossがinfになります", "yes"),
     ("trained fine for the first 5000 steps, then nan", "no"),
     ("loss is nan after 3 epochs", "no"),
+    # a NaN that says when it came outranks the steps said before it
+    ("in the first 100 steps everything is fine but NaN appears at epoch 20", "no"),
+    ("200stepくらいでlossがnanになります", "yes"),
     # "inference" is not Inf
     ("our inference service gets around 60 on the same images", None),
 ])

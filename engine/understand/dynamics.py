@@ -154,15 +154,17 @@ LATE = 2000
 _NAN = r"(?<![a-z])(?:nans?|infs?|inf(?:inity|inite)?)(?![a-z])"
 """NaN or Inf as a word ("inference" is not Inf)."""
 _UNIT = r"(iters?|iterations?|steps?|batches|epochs?|updates?)"
-_NAN_AT = re.compile(_NAN + r"[^.。\n]{0,40}?(?:after|at|within|from|around|by)\s?(?:step|iter(?:ation)?s?|~|about|around)?\s?~?"
-                     r"(?<!\d)(\d{1,15}(?:\.\d{1,15})?)\s?(k)?\s?" + _UNIT + r"?(?!\w|\.\d)")
+_NAN_AT = re.compile(_NAN + r"[^.。\n]{0,40}?(?:after|at|within|from|around|by|in)\s?"
+                     r"(?:(?P<before>step|iter(?:ation)?s?|epoch)\s?)?(?:~|about|around)?\s?~?"
+                     r"(?<!\d)(?P<count>\d{1,15}(?:\.\d{1,15})?)\s?(?P<k>k)?\s?(?P<after>" + _UNIT[1:-1] + r")?(?!\w|\.\d)")
 _STEPS_BEFORE_NAN = re.compile(r"(?:(?:by|at|after|within|around|in)\s(?:step|iter(?:ation)?|batch|update)\s?~?(?<!\d)(\d{1,9})(k)?"
                                r"|(?:after|within|in|first)\s(?:~|about|around)?\s?(?<!\d)(\d{1,9})(k)?\s?"
-                               r"(?:iters?|iterations?|steps?|batches|updates?))(?!\w)[^.。\n]{0,40}?" + _NAN)
+                               r"(?:iters?|iterations?|steps?|batches|updates?))(?!\w)[^.。\n]{0,40}?(?P<nan>" + _NAN + ")")
 _NAN_FIRST = re.compile(_NAN + r"[^.。\n]{0,40}?(?:from|at|on|in|after)\s(?:the\s)?(?:very\s)?(?:first|1st)\s"
                         r"(?:batch|step|iter\w*|update|few\s(?:steps|iter\w*|batches))"
                         r"|(?:最初の|1回目の|一回目の|1\s?ステップ目|1\s?バッチ目)[^。\n]{0,12}?" + _NAN)
-_NAN_AT_JA = re.compile(r"(?<!\d)(\d{1,15})\s?(k)?\s?(ステップ|イテレーション|iter|step|エポック|epoch)[^。\n]{0,40}?" + _NAN)
+_NAN_AT_JA = re.compile(r"(?<!\d)(\d{1,15})\s?(k)?\s?(ステップ|イテレーション|iter|step|エポック|epoch)[^。\n]{0,40}?(?P<nan>"
+                        + _NAN + ")")
 
 
 def nan_timing(text: str) -> list[Fact]:
@@ -173,14 +175,20 @@ def nan_timing(text: str) -> list[Fact]:
         if not epochs and count <= EARLY:
             out.append(("nan_early", "yes", words, f"NaN after about {count:g} iterations"))
         elif (not epochs and count >= LATE) or (epochs and count >= 2):
-            out.append(("nan_early", "no", words, f"NaN only after {count:g} {unit or 'steps'}"))
+            out.append(("nan_early", "no", words, f"NaN only after {count:g} {'epochs' if epochs else 'steps'}"))
 
+    timed = set()  # a NaN that says when itself ("nan at epoch 20") outranks steps said before it
     for match in _NAN_AT.finditer(text):
-        add(float(match.group(1)) * (1000 if match.group(2) else 1), match.group(3) or "", match.group(0))
+        add(float(match["count"]) * (1000 if match["k"] else 1), match["before"] or match["after"] or "", match.group(0))
+        timed.add(match.start())
     for match in _STEPS_BEFORE_NAN.finditer(text):
+        if match.start("nan") in timed:
+            continue
         number, thousands = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
         add(float(number) * (1000 if thousands else 1), "steps", match.group(0))
     for match in _NAN_AT_JA.finditer(text):
+        if match.start("nan") in timed:
+            continue
         add(float(match.group(1)) * (1000 if match.group(2) else 1), match.group(3), match.group(0))
     for match in _NAN_FIRST.finditer(text):
         out.append(("nan_early", "yes", match.group(0), "NaN from the very first steps"))

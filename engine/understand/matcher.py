@@ -55,6 +55,8 @@ _NOT_A_DENIAL_JA = ("少", "危", "汚", "足り", "違い", "間違い", "仕�
 _OTHER_ARGUMENT_JA = re.compile(r"[^\u3040-\u309f\s][がをはも]")
 """A noun (not hiragana) marked by a case particle between a match and a ない: the ない belongs to
 that other argument's predicate (「転移学習で精度が出ない」 does not deny 転移学習)."""
+_EMPHASIS_JA = re.compile(r"何も|なにも|一切|全く|まったく|全然|まだ|特に|別に|あまり|ほとんど|一度も|1つも|一つも")
+"""Adverbs that strengthen a ない rather than being an argument of their own: 「正則化は何も入れていない」."""
 _PARENS_JA = re.compile(r"[()]")
 """In a Japanese sentence a bracket bounds a clause: 「30層のMLP(skip connectionなし)」."""
 _NEG_WINDOW_EN = 4  # words before the match
@@ -233,7 +235,7 @@ def _negated(sentence: str, start: int, end: int, bounds: list[int]) -> bool | N
                 continue
             coordinated = between[:1] in ("と", "や", "も")  # 「AもBも入れていない」「AとBは使っていない」
             if _ONLY_JA.search(sentence[start:end] + between) or (
-                    not coordinated and _OTHER_ARGUMENT_JA.search(between[1:])):
+                    not coordinated and _OTHER_ARGUMENT_JA.search(_EMPHASIS_JA.sub("", between[1:]))):
                 return False
             return True
     return False
