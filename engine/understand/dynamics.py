@@ -43,7 +43,8 @@ CLEARLY_USUAL_LR = {"adaptive": (1e-5, 5e-4), "sgd": (1e-3, 0.1)}
 """Where "no" is said: Adam at 1e-3 is the edge of the range, often too high to fine-tune."""
 ANY_OPTIMISER_UNUSUAL = (1e-6, 0.3)
 """Without a named optimiser, only a rate unusual for every optimiser counts."""
-_LR = re.compile(r"(?<![a-z])(?:lr|learning[ _]rate|学習率)\s?(?:=|:|of|was|is|at|to|set to|を|は|が)?\s?(?:~|about|around)?\s?"
+_LR = re.compile(r"(?<![a-z])(?:lr|learning[ _]rate|学習率)(?:\s[a-z]{2,12}ly)?\s?(?:=|:|of|was|is|at|to|set to|を|は|が)?\s?"
+                 r"(?:~|about|around)?\s?"
                  + VALUE)
 _LR_AFTER_OPTIMISER = re.compile(rf"(?<![a-z])(?:{_ADAPTIVE}|sgd)\s?(?:with\s|@\s?|\(\s?)?" + VALUE
                                  + r"(?!\s?(?:momentum|beta|decay|weight|epochs?|steps?|%))")
@@ -151,8 +152,9 @@ def loss_series(text: str) -> list[Fact]:
 EARLY = 300
 """NaN within this many iterations is "early": a rate or an initialisation problem, not drift."""
 LATE = 2000
-_NAN = r"(?<![a-z])(?:nans?|infs?|inf(?:inity|inite)?)(?![a-z])"
-"""NaN or Inf as a word ("inference" is not Inf)."""
+_NAN = r"(?<![a-z])(?:nans?|infs?|inf(?:inity|inite)?|explod\w*|blows? up|blew up|diverg\w*)(?![a-z])"
+"""NaN or Inf as a word ("inference" is not Inf), or the explosion that comes with it: the knowledge
+asks whether "the NaN (or the explosion)" comes within the first few hundred iterations."""
 _UNIT = r"(iters?|iterations?|steps?|batches|epochs?|updates?)"
 _NAN_AT = re.compile(_NAN + r"[^.。\n]{0,40}?(?:after|at|within|from|around|by|in)\s?"
                      r"(?:(?P<before>step|iter(?:ation)?s?|epoch)\s?)?(?:~|about|around)?\s?~?"

@@ -40,6 +40,8 @@ _NOT_A_LOSS = (r"(?!\s?%|\d|\s?(?:epochs?|steps?|iter\w*|batch\w*|minutes?|hours
 _LOSS = re.compile(r"(?:loss|ロス|損失)[^0-9%\n]{0,30}?" + _NUM + _NOT_A_LOSS)
 _FROM = re.compile(r"\s?(?:から|->|→)|\s(?:down\s)?to\s\d")
 """After a loss value: "2.30から1.95まで", "from 2.30 to 1.95" — where the loss started, not where it is."""
+_EXPECTED = re.compile(r"should|expect\w*|would be|supposed|ideally|theoretical|はず|本来|理論")
+"""Before a loss value: "should be around 2.3" is what it ought to be, not what it is."""
 _STUCK = re.compile(r"(?:stuck|plateau\w*|flat|stays?|hovers?|around|止ま|張り付|横ばい)[^0-9%\n]{0,15}?" + _NUM + _NOT_A_LOSS)
 _INITIAL = re.compile(r"(?:(?:initial|first|starting|初期|最初)[^0-9%\n]{0,12}?(?:loss|ロス|損失)"
                       # 「最初の値」, not 「最初は下がる」 (at first it falls)
@@ -60,7 +62,7 @@ _BOTH = (r"(?:both\s(?:the\s)?train(?:ing)?\s(?:set\s)?and\s(?:the\s)?val(?:idat
 _BOTH_SPLITS = re.compile(_BOTH + r"[^0-9%\n.。]{0,30}?" + _NUM + r"\s?%|" + _NUM + r"\s?%[^0-9%\n.。]{0,12}?(?:on|for|in)\s" + _BOTH)
 """One accuracy said of both splits: "accuracy hovers around 20% on both train and val"."""
 _TEST = r"(?:(?<![a-z])test|テスト|production|本番|inference|serving|deploy\w*|live traffic|real[- ]world|in the wild)"
-_TEST_ACC = re.compile(_TEST + r"[^0-9%\n.。]{0,30}?(?:from\s\d{1,15}(?:\.\d{1,15})?\s?%\s?to\s?)?" + _NUM + r"\s?%"
+_TEST_ACC = re.compile(_TEST + r"[^0-9%\n.。]{0,45}?(?:from\s\d{1,15}(?:\.\d{1,15})?\s?%\s?to\s?)?" + _NUM + r"\s?%"
                        r"|" + _TEST + r"[^.。\n]{0,140}?(?:only|just|about|around)\s(?:about\s|around\s)?" + _NUM + r"\s?%")
 _METRIC = r"(?:roc[- ]?auc|auc|f1(?:[- ]score)?|map|iou|accuracy|acc|top-1|精度|正解率)"
 _SCORE = re.compile(_METRIC + r"(?:(?!lr|learning rate|学習率|decay|momentum|dropout|threshold|beta)[^\d\n.。%]){0,45}?"
@@ -96,8 +98,8 @@ def _scores_by_split(text: str, pattern: re.Pattern[str] = _SCORE) -> dict[str, 
                 gap = match.start() - word.end() if word.end() <= match.start() else (word.start() - match.end()) * 2
                 if gap >= 0 and (best is None or gap < best[0]):
                     best = (gap, name)
-        if best is not None and best[1] not in out:
-            out[best[1]] = (value, match.group(0))
+        if best is not None and (best[1] not in out or (best[1] == "test" and value < out["test"][0])):
+            out[best[1]] = (value, match.group(0))  # the first score of a split; for test, the worst place
     return out
 
 
@@ -140,7 +142,8 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
         for pattern in (_LOSS, _STUCK):
             for match in pattern.finditer(text):
                 value = float(match.group(1))
-                if match.start(1) in initial or _FROM.match(text, match.end(1)):
+                if match.start(1) in initial or _FROM.match(text, match.end(1)) \
+                        or _EXPECTED.search(text, max(0, match.start(1) - 25), match.start(1)):
                     continue
                 if abs(value - chance_loss) <= 0.05 * chance_loss + 0.01:
                     out.append(("acc_at_chance", "yes", match.group(0),
@@ -170,9 +173,12 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
         if t - v >= 15:
             out.append(("val_much_worse_than_train", "yes", f"{train.group(0)} … {val.group(0)}",
                         f"training {t:g}% vs validation {v:g}%"))
-        elif abs(t - v) <= 5 and max(t, v) <= 70:
-            out.append(("train_and_val_poor", "yes", f"{train.group(0)} … {val.group(0)}",
-                        f"training {t:g}% and validation {v:g}%, both low"))
+        elif abs(t - v) <= 5:
+            out.append(("val_much_worse_than_train", "no", f"{train.group(0)} … {val.group(0)}",
+                        f"training {t:g}% and validation {v:g}% alike"))
+            if max(t, v) <= 70:
+                out.append(("train_and_val_poor", "yes", f"{train.group(0)} … {val.group(0)}",
+                            f"training {t:g}% and validation {v:g}%, both low"))
     for match in _BOTH_SPLITS.finditer(text):
         value = _number(match)
         if value <= 70:
@@ -181,9 +187,14 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
     if "val" in scores and "test" in scores and scores["val"][0] - scores["test"][0] >= 0.15:
         out.append(("test_worse_than_val", "yes", f"{scores['val'][1]} … {scores['test'][1]}",
                     f"validation {scores['val'][0]:g} vs test / production {scores['test'][0]:g}"))
-    if "train" in scores and "val" in scores and scores["train"][0] - scores["val"][0] >= 0.15:
-        out.append(("val_much_worse_than_train", "yes", f"{scores['train'][1]} … {scores['val'][1]}",
-                    f"training {scores['train'][0]:g} vs validation {scores['val'][0]:g}"))
+    if "train" in scores and "val" in scores:
+        (t, t_words), (v, v_words) = scores["train"], scores["val"]
+        if t - v >= 0.15:
+            out.append(("val_much_worse_than_train", "yes", f"{t_words} … {v_words}", f"training {t:g} vs validation {v:g}"))
+        elif abs(t - v) <= 0.05:
+            out.append(("val_much_worse_than_train", "no", f"{t_words} … {v_words}", f"training {t:g} and validation {v:g} alike"))
+            if max(t, v) <= 0.7:
+                out.append(("train_and_val_poor", "yes", f"{t_words} … {v_words}", f"training {t:g} and validation {v:g}, both low"))
     percents = _scores_by_split(text, _PERCENT_SCORE)
     if val and test and val.start() != test.start() and _number(val) - _number(test) >= 15:
         out.append(("test_worse_than_val", "yes", f"{val.group(0)} … {test.group(0)}",
