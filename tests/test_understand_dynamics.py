@@ -34,6 +34,8 @@ def test_numbers_as_people_write_them(written, value):
     ("SGDをlr=0.5で回したら", "yes"),
     ("plain SGD at lr=1e-5", "yes"),
     ("fine-tuning with AdamW 2e-5", "no"),
+    ("batch size 2 per GPU, Adam at 1e-4", "no"),
+    ("bumped SGD lr linearly to 3.2 like the paper says", "yes"),
     ("the scheduler set Adam's lr to 10.0", "yes"),
     # without an optimiser only what is unusual for every optimiser counts
     ("we train with lr 0.5.", "yes"),
@@ -70,6 +72,9 @@ def test_gradient_norms(text, vanishing, exploding):
     ("lossが1e3から1e8まで増えた", True),
     ("the loss went 2.3 -> 1.1 -> 0.4", False),
     ("loss 0.9 -> 1.0", False),
+    ("Loss per iteration: 0.98, 3.4, 210, 8e6, then nan", True),
+    # two numbers and a comma are not a series: "loss 0.5, 12 classes"
+    ("loss 0.5, 12 classes", False),
 ])
 def test_a_loss_that_grows_by_orders_of_magnitude(text, diverging):
     assert ("loss_diverging" in facts(text)) is diverging
@@ -96,6 +101,10 @@ def test_when_nan_appears(text, answer):
      "test_worse_than_val"),
     ("accuracy hovers around 20% on both train and val", "train_and_val_poor"),
     ("train/valどちらも精度は40%くらい", "train_and_val_poor"),
+    ("Classifier, 94% on the held-out validation set. In production it's closer to 70%.", "test_worse_than_val"),
+    # a list of scores after one metric word; the worst place of the test side counts
+    ("Offline: train F1 0.93, val 0.91, held-out test 0.90. In production the model scores about 0.6.",
+     "test_worse_than_val"),
 ])
 def test_percentages_placed_by_their_split(text, fact):
     assert facts(text).get(fact) == {"yes"}

@@ -6,6 +6,7 @@ grows by orders of magnitude, and when NaN first appears.
     "grad norm of layer 1 ~1e-9"    at or below 1e-6                    → gradients_vanishing yes
     "grad normが10^6"               1e3 or more                          → gradients_exploding yes
     "loss goes 1e6 -> 1e9 -> 1e12"  rising tenfold or more              → loss_diverging yes
+    "loss: 0.98, 3.4, 210, 8e6"     (a list needs three values)
     "nan at step ~100"              within the first few hundred steps  → nan_early yes
 
 The usual ranges are the ones the knowledge's own question states (q_lr_unusual). Each rule
@@ -46,7 +47,7 @@ ANY_OPTIMISER_UNUSUAL = (1e-6, 0.3)
 _LR = re.compile(r"(?<![a-z])(?:lr|learning[ _]rate|学習率)(?:\s[a-z]{2,12}ly)?\s?(?:=|:|of|was|is|at|to|set to|を|は|が)?\s?"
                  r"(?:~|about|around)?\s?"
                  + VALUE)
-_LR_AFTER_OPTIMISER = re.compile(rf"(?<![a-z])(?:{_ADAPTIVE}|sgd)\s?(?:with\s|@\s?|\(\s?)?" + VALUE
+_LR_AFTER_OPTIMISER = re.compile(rf"(?<![a-z])(?:{_ADAPTIVE}|sgd)\s?(?:with\s|at\s|@\s?|\(\s?)?" + VALUE
                                  + r"(?!\s?(?:momentum|beta|decay|weight|epochs?|steps?|%))")
 """"fine-tuning with Adam 1e-3", "sgd 0.01": the number right after an optimiser is its rate."""
 
@@ -130,7 +131,7 @@ def gradient_norms(text: str) -> list[Fact]:
 
 # -- a loss that grows -------------------------------------------------------------------------
 
-_STEP = r"\s?(?:->|→|=>|to|から|, then|then)\s?(?:~|about|around)?\s?"
+_STEP = r"\s?(?:->|→|=>|to|から|,\s?then|then|,)\s?(?:~|about|around)?\s?"
 _LOSS_SERIES = re.compile(r"(?:loss|ロス|損失)[^0-9\n.。]{0,30}?" + VALUE + rf"(?:{_STEP}(?:{_NUMBER}){_END}){{1,8}}")
 _SERIES_VALUE = re.compile(VALUE)
 
@@ -141,7 +142,9 @@ def loss_series(text: str) -> list[Fact]:
     out: list[Fact] = []
     for match in _LOSS_SERIES.finditer(text):
         values = [value_of(m.group(1)) for m in _SERIES_VALUE.finditer(match.group(0))]
-        if len(values) >= 2 and all(b >= a for a, b in zip(values, values[1:])) and values[-1] >= 10 * max(values[0], 1e-12):
+        listed = re.search(r"\d\s?,\s?(?!then)", match.group(0))  # "0.98, 3.4, 210": a list needs three
+        if len(values) >= (3 if listed else 2) and all(b >= a for a, b in zip(values, values[1:])) \
+                and values[-1] >= 10 * max(values[0], 1e-12):
             out.append(("loss_diverging", "yes", match.group(0),
                         f"the loss grows from {values[0]:g} to {values[-1]:g}"))
     return out
@@ -149,7 +152,7 @@ def loss_series(text: str) -> list[Fact]:
 
 # -- when NaN appears --------------------------------------------------------------------------
 
-EARLY = 300
+EARLY = 500
 """NaN within this many iterations is "early": a rate or an initialisation problem, not drift."""
 LATE = 2000
 _NAN = r"(?<![a-z])(?:nans?|infs?|inf(?:inity|inite)?|explod\w*|blows? up|blew up|diverg\w*)(?![a-z])"

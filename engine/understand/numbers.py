@@ -56,7 +56,7 @@ _SHARE = r"(?!\s?(?:of\s(?:the\s|my\s|our\s)?(?:data|dataset|samples|images|exam
 _TRAIN_ACC = re.compile(r"(?:(?<![a-z])train(?:ing)?|学習|訓練)[^0-9%\n.。]{0,30}?(?:acc(?:uracy)?|精度|正解率)?[^0-9%\n.。]{0,40}?"
                         + _NUM + r"\s?%" + _SHARE)
 _VAL_ACC = re.compile(r"(?:(?<![a-z])val(?:idation)?|検証|(?<![a-z])dev)[^0-9%\n.。]{0,30}?" + _NUM + r"\s?%" + _SHARE)
-_VAL_ACC_AFTER = re.compile(_NUM + r"\s?%[^0-9%\n.。]{0,25}?(?:in|on) (?:the|our|my|its) (?:val(?:idation)?)")
+_VAL_ACC_AFTER = re.compile(_NUM + r"\s?%[^0-9%\n.。]{0,25}?(?:in|on) (?:the|our|my|its) (?:held[- ]out\s)?(?:val(?:idation)?)")
 _BOTH = (r"(?:both\s(?:the\s)?train(?:ing)?\s(?:set\s)?and\s(?:the\s)?val(?:idation)?|train(?:ing)?\s?(?:and|/|&)\s?val(?:idation)?"
          r"(?:\s(?:acc(?:uracy)?|loss))?\s(?:are\s|is\s)?(?:both|alike)|train\s?/\s?val\s?(?:どちら|両方|とも)|学習・検証(?:とも|どちら|両方))")
 _BOTH_SPLITS = re.compile(_BOTH + r"[^0-9%\n.。]{0,30}?" + _NUM + r"\s?%|" + _NUM + r"\s?%[^0-9%\n.。]{0,12}?(?:on|for|in)\s" + _BOTH)
@@ -65,10 +65,13 @@ _TEST = r"(?:(?<![a-z])test|テスト|production|本番|inference|serving|deploy
 _TEST_ACC = re.compile(_TEST + r"[^0-9%\n.。]{0,45}?(?:from\s\d{1,15}(?:\.\d{1,15})?\s?%\s?to\s?)?" + _NUM + r"\s?%"
                        r"|" + _TEST + r"[^.。\n]{0,140}?(?:only|just|about|around)\s(?:about\s|around\s)?" + _NUM + r"\s?%")
 _METRIC = r"(?:roc[- ]?auc|auc|f1(?:[- ]score)?|map|iou|accuracy|acc|top-1|精度|正解率)"
-_SCORE = re.compile(_METRIC + r"(?:(?!lr|learning rate|学習率|decay|momentum|dropout|threshold|beta)[^\d\n.。%]){0,45}?"
+_SCORE = re.compile(r"(?:" + _METRIC + r"|scores?)(?:(?!lr|learning rate|学習率|decay|momentum|dropout|threshold|beta)[^\d\n.。%]){0,45}?"
                     r"(?<![\d.])(0?\.\d{1,4}|1\.0{1,4})(?![\d%])"
                     r"|(?<![\d.])(0?\.\d{1,4})\s?" + _METRIC + r"(?![a-z])")
-"""A score written as a fraction: "AUC 0.86", "0.61 AUC", "F1 of 0.42"."""
+"""A score written as a fraction: "AUC 0.86", "0.61 AUC", "F1 of 0.42", "scores about 0.6"."""
+_SCORE_ITEM = re.compile(r"(?:[,;(]\s?|\sand\s)(?:held[- ]out\s)?(?:val(?:idation)?|test|train(?:ing)?|dev)(?:\sset)?\s?[:=]?\s?"
+                         r"(0?\.\d{1,4}|1\.0{1,4})(?![\d%])")
+"""A later item of a list of scores: "train F1 0.93, val 0.91, test 0.90" (a metric named earlier in the sentence)."""
 _SPLITS = (("train", re.compile(r"(?<![a-z])train(?:ing)?(?! and)|学習|訓練")),
            ("val", re.compile(r"(?<![a-z])val(?:idation)?|held[- ]out|dev set|検証|バリデーション")),
            ("test", re.compile(_TEST + r"|nightly|scoring job|leaderboard|本番|実運用|リーダーボード")))
@@ -83,18 +86,29 @@ _PERCENT_SCORE = re.compile(r"(?:" + _METRIC + r"|scores?|スコア)[^\n.。%]{0
 """A percentage said to be a metric: "scores 91% on our val set", "accuracy on live traffic is 70%"."""
 
 
+_METRIC_BEFORE = re.compile(_METRIC + r"(?![a-z])")
+
+
+def _sentence_before(text: str, position: int) -> str:
+    return text[max(text.rfind(". ", 0, position), text.rfind("。", 0, position), 0):position]
+
+
 def _scores_by_split(text: str, pattern: re.Pattern[str] = _SCORE) -> dict[str, tuple[float, str]]:
     """The first score in each split's context: the split word nearest to the number within its
     sentence (before it, or just after: "0.86 AUC on the held-out validation set")."""
     out: dict[str, tuple[float, str]] = {}
-    for match in pattern.finditer(text):
+    matches = list(pattern.finditer(text))
+    if pattern is _SCORE:
+        matches = sorted(matches + [m for m in _SCORE_ITEM.finditer(text) if _METRIC_BEFORE.search(_sentence_before(text, m.start()))],
+                         key=lambda m: m.start())
+    for match in matches:
         value = _number(match)
         before = max(match.start() - 1, 0)  # not the number's own decimal point
         left = max(text.rfind(". ", 0, before), text.rfind("。", 0, before), 0)
         window_start, window_end = max(left, match.start() - 60), match.end() + 40
         best = None
-        for name, pattern in _SPLITS:
-            for word in pattern.finditer(text, window_start, window_end):
+        for name, split_word in _SPLITS:
+            for word in split_word.finditer(text, window_start, window_end):
                 gap = match.start() - word.end() if word.end() <= match.start() else (word.start() - match.end()) * 2
                 if gap >= 0 and (best is None or gap < best[0]):
                     best = (gap, name)
