@@ -155,16 +155,22 @@ def test_matcher_is_cached_per_knowledge_base():
     assert matcher_for(kb) is matcher_for(kb)
 
 
-REPORTS = yaml.safe_load((ROOT / "tests" / "free_text" / "reports.yaml").read_text(encoding="utf-8"))
-FRESH = yaml.safe_load((ROOT / "tests" / "free_text" / "fresh.yaml").read_text(encoding="utf-8"))
-"""48 more reports, written later by someone who never saw the phrases: half to develop on (dev),
-half held out."""
+FILES = sorted((ROOT / "tests" / "free_text").glob("*.yaml"))
+REPORTS = [report for path in FILES for report in yaml.safe_load(path.read_text(encoding="utf-8"))]
+"""reports.yaml (48, split tune / holdout) and fresh*.yaml (5 batches, 304 in all), written later
+by writers who never saw the phrases: half to develop on (dev), half held out."""
+TUNING_FLOOR = 0.9
+HELD_OUT_FLOOR = 0.65
+HELD_OUT_CONTRADICTIONS = {None: 5, "en": 2, "ja": 4}
+"""Floors a little below the measured figures (README, Measured), so a regression fails."""
 
 
-def _score(split: str, reports=REPORTS):
+def _score(splits: tuple[str, ...], lang: str | None = None):
     m = matcher_for(load_or_raise())
     stated = recalled = contradictions = 0
-    for report in (r for r in reports if r["split"] == split):
+    for report in REPORTS:
+        if report["split"] not in splits or lang not in (None, report["lang"]):
+            continue
         heard_facts = {h.id: h.answer for h in m.hear(report["text"])}
         for fact, answer in report["facts"].items():
             stated += 1
@@ -175,31 +181,28 @@ def _score(split: str, reports=REPORTS):
 
 def test_reports_are_well_formed():
     kb = load_or_raise()
-    assert len(REPORTS) >= 40 and len(FRESH) >= 40
-    assert {r["lang"] for r in REPORTS} == {r["lang"] for r in FRESH} == {"en", "ja"}
-    assert len({r["id"] for r in REPORTS + FRESH}) == len(REPORTS) + len(FRESH)
-    for report in REPORTS + FRESH:
+    assert len(FILES) >= 6 and len(REPORTS) >= 350
+    assert {r["lang"] for r in REPORTS} == {"en", "ja"}
+    assert len({r["id"] for r in REPORTS}) == len(REPORTS)
+    for report in REPORTS:
         assert report["split"] in ("tune", "dev", "holdout") and report["text"].strip()
         assert all(fact in kb.nodes and str(v) in ("yes", "no") for fact, v in report["facts"].items()), report["id"]
+    held_out = sum(r["split"] == "holdout" for r in REPORTS)
+    assert 0.4 <= held_out / len(REPORTS) <= 0.6
 
 
 def test_tuning_reports_are_understood():
-    """The 32 reports the phrases were tuned on: recall 0.8 or better, at most one contradiction."""
-    recall, contradictions = _score("tune")
-    assert recall >= 0.8 and contradictions <= 1, (recall, contradictions)
+    """The halves the phrases were written on (tune, dev): recall well above 0.8, no contradiction."""
+    recall, contradictions = _score(("tune", "dev"))
+    assert recall >= TUNING_FLOOR and contradictions == 0, (recall, contradictions)
 
 
-def test_held_out_reports_do_not_regress():
-    """The 16 held-out reports were never used for tuning. This floor (below the 0.8 target,
-    which held-out text does not reach yet: see the README) catches regressions."""
-    recall, contradictions = _score("holdout")
-    assert recall >= 0.6 and contradictions <= 2, (recall, contradictions)
-
-
-def test_fresh_held_out_reports_do_not_regress():
-    """The 24 fresh held-out reports (12 en, 12 ja): a floor below the figure in the README."""
-    recall, contradictions = _score("holdout", FRESH)
-    assert recall >= 0.65 and contradictions <= 1, (recall, contradictions)
+@pytest.mark.parametrize("lang", [None, "en", "ja"])
+def test_held_out_reports_do_not_regress(lang):
+    """The held-out halves were never read while writing phrases or rules. These floors (below the
+    0.8 target, which held-out text does not reach yet: see the README) catch regressions."""
+    recall, contradictions = _score(("holdout",), lang)
+    assert recall >= HELD_OUT_FLOOR and contradictions <= HELD_OUT_CONTRADICTIONS[lang], (recall, contradictions)
 
 
 async def _describe(pilot, text: str):
@@ -328,6 +331,12 @@ def test_close_scores_are_not_a_gap(kb, text):
     # 何も / 一切 / まだ strengthen the ない; they are not another argument
     ("augmentationはまだ何も入れていない状態です", "uses_augmentation", "no"),
     ("dropoutは一切使っていない", "uses_regularization", "no"),
+    # the ない after まま belongs to the next predicate
+    ("accは50%のまま変わらない", "acc_at_chance", "yes"),
+    ("train lossは最初から0.693前後に張り付いたまま全く動かなかった", "loss_flat", "yes"),
+    # a bracket bounds a clause in English too
+    ("A 12-layer net (no residual connections and no batch norm) classifying 20 types of traffic",
+     "task_classification", "yes"),
 ])
 def test_japanese_negation_stays_with_its_own_predicate(kb, text, fact, answer):
     assert heard(matcher_for(kb), text).get(fact) == answer

@@ -142,6 +142,7 @@ def test_where_the_loss_started(text, answer):
     # the examples of a sanity check are not the dataset
     ("even 16 examples won't memorize", "small_dataset", None),
     ("only 300 images in total", "small_dataset", "yes"),
+    ("we moved to a batch size of 16,384 on 8 GPUs", "large_batch", "yes"),
 ])
 def test_what_numbers_describe(text, fact, answer):
     assert facts(text).get(fact) == ({answer} if answer else None)

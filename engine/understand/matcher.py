@@ -32,6 +32,8 @@ _SENTENCE = re.compile(r"[.!?;](?=\s|$)|[。！？\n]")
 _CLAUSE = re.compile(
     r"[,:、]|\bbut\b|\balthough\b|\bthough\b|\bhowever\b|\bwhereas\b|\bwhile\b|\band then\b"
     r"|(?<=[るたいだすぬ])(?:が|けど|けれど|ので|のに|から)|しかし|ただし|[てで]も"
+    # 「張り付いたまま動かない」: the ない after まま belongs to the next predicate
+    r"|(?<=[たの]まま)"
     # a conjunctive て/で that starts a new predicate (止まって、それ以上…), not an auxiliary (使っていない,
     # the contracted 使ってない, してなかった)
     r"|(?<=[っんいしきち])[てで](?![いおしまもるはあな])")
@@ -57,8 +59,9 @@ _OTHER_ARGUMENT_JA = re.compile(r"[^\u3040-\u309f\s][がをはも]")
 that other argument's predicate (「転移学習で精度が出ない」 does not deny 転移学習)."""
 _EMPHASIS_JA = re.compile(r"何も|なにも|一切|全く|まったく|全然|まだ|特に|別に|あまり|ほとんど|一度も|1つも|一つも")
 """Adverbs that strengthen a ない rather than being an argument of their own: 「正則化は何も入れていない」."""
-_PARENS_JA = re.compile(r"[()]")
-"""In a Japanese sentence a bracket bounds a clause: 「30層のMLP(skip connectionなし)」."""
+_PARENS = re.compile(r"\((?!\))|(?<!\()\)")
+"""A bracket bounds a clause: 「30層のMLP(skip connectionなし)」, "(no residuals and no batch norm)
+classifying 20 types" (an empty pair, as in model.eval(), is code)."""
 _NEG_WINDOW_EN = 4  # words before the match
 _NEG_WINDOW_JA = 25  # characters after the match, up to the end of its clause
 _WORD = re.compile(r"[a-z][a-z_'-]+")
@@ -171,9 +174,7 @@ class Matcher:
             if not sentence.strip():  # thousands of empty sentences ("。。。") cost a search each
                 offset += len(sentence) + 1
                 continue
-            bounds = [m.start() for m in _CLAUSE.finditer(sentence)]
-            if CJK.search(sentence):
-                bounds = sorted(bounds + [m.start() for m in _PARENS_JA.finditer(sentence)])
+            bounds = sorted(m.start() for pattern in (_CLAUSE, _PARENS) for m in pattern.finditer(sentence))
             for phrase in self.phrases:
                 if not phrase.template.could_match(sentence):
                     continue

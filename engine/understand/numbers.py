@@ -117,7 +117,8 @@ def _scores_by_split(text: str, pattern: re.Pattern[str] = _SCORE) -> dict[str, 
     return out
 
 
-_BATCH = re.compile(r"(?:batch[ _-]?size|bs)\s?(?:[=:]|is|was|of)?\s?(?:only\s|just\s|about\s|around\s|~)?(\d{1,6})(?!\d|\.\d)|バッチサイズ[はをが]?\s?(\d{1,6})")
+_BATCH = re.compile(r"(?:batch[ _-]?size|bs)\s?(?:[=:]|is|was|of)?\s?(?:only\s|just\s|about\s|around\s|~)?"
+                    r"(\d{1,3}(?:,\d{3})+|\d{1,6})(?!\d|\.\d|,\d)|バッチサイズ[はをが]?\s?(\d{1,6})")
 _SIZE = re.compile(r"(?<![\w-])(\d[\d,]{0,9})\s?(?:images|samples|examples|pictures|photos|rows|画像|枚|サンプル|件)")
 
 
@@ -217,7 +218,7 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
         out.append(("test_worse_than_val", "yes", f"{percents['val'][1]} … {percents['test'][1]}",
                     f"validation {percents['val'][0]:g}% vs test / production {percents['test'][0]:g}%"))
     for match in _BATCH.finditer(text):
-        size = int(match.group(1) or match.group(2))
+        size = int((match.group(1) or match.group(2)).replace(",", ""))
         if size >= 2048:
             out.append(("large_batch", "yes", match.group(0), f"batch size {size} (thousands)"))
         elif size <= 512:
