@@ -40,8 +40,6 @@ _SGD = r"sgd|momentum"
 _OPTIMISER = re.compile(rf"(?<![a-z])(?:(?P<adaptive>{_ADAPTIVE})|(?P<sgd>{_SGD}))(?![a-z])")
 USUAL_LR = {"adaptive": (1e-5, 1e-3), "sgd": (1e-3, 0.1)}
 """The usual range per optimiser family, as the knowledge asks it (q_lr_unusual)."""
-CLEARLY_USUAL_LR = {"adaptive": (1e-5, 5e-4), "sgd": (1e-3, 0.1)}
-"""Where "no" is said: Adam at 1e-3 is the edge of the range, often too high to fine-tune."""
 ANY_OPTIMISER_UNUSUAL = (1e-6, 0.3)
 """Without a named optimiser, only a rate unusual for every optimiser counts."""
 _LR = re.compile(r"(?<![a-z])(?:lr|learning[ _]rate|学習率)(?:\s[a-z]{2,12}ly)?\s?(?:=|:|of|was|is|at|to|set to|を|は|が)?\s?"
@@ -83,7 +81,7 @@ def learning_rates(text: str) -> list[Fact]:
             if value > high * 1.01 or value < low * 0.99:
                 out.append(("q_lr_unusual", "yes", match.group(0),
                             f"learning rate {value:g} is outside the usual {low:g} … {high:g} for {name} optimisers"))
-            elif CLEARLY_USUAL_LR[family][0] <= value <= CLEARLY_USUAL_LR[family][1]:
+            else:
                 out.append(("q_lr_unusual", "no", match.group(0),
                             f"learning rate {value:g} is usual for {name} optimisers"))
     return out
@@ -160,11 +158,12 @@ _NAN = r"(?<![a-z])(?:nans?|infs?|inf(?:inity|inite)?|explod\w*|blows? up|blew u
 asks whether "the NaN (or the explosion)" comes within the first few hundred iterations."""
 _UNIT = r"(iters?|iterations?|steps?|batches|epochs?|updates?)"
 _NAN_AT = re.compile(_NAN + r"[^.。\n]{0,40}?(?:after|at|within|from|around|by|in)\s?"
-                     r"(?:(?P<before>step|iter(?:ation)?s?|epoch)\s?)?(?:~|about|around)?\s?~?"
+                     r"(?:(?P<before>step|iter(?:ation)?s?|it|epoch)\s?)?(?:~|about|around)?\s?~?"
                      r"(?<!\d)(?P<count>\d{1,15}(?:\.\d{1,15})?)\s?(?P<k>k)?\s?(?P<after>" + _UNIT[1:-1] + r")?(?!\w|\.\d)")
-_STEPS_BEFORE_NAN = re.compile(r"(?:(?:by|at|after|within|around|in)\s(?:step|iter(?:ation)?|batch|update)\s?~?(?<!\d)(\d{1,9})(k)?"
-                               r"|(?:after|within|in|first)\s(?:~|about|around)?\s?(?<!\d)(\d{1,9})(k)?\s?"
-                               r"(?:iters?|iterations?|steps?|batches|updates?))(?!\w)[^.。\n]{0,40}?(?P<nan>" + _NAN + ")")
+_STEPS_BEFORE_NAN = re.compile(r"(?:(?:by|at|after|within|around|in)\s(?P<unit>step|iter(?:ation)?|batch|update|epoch)\s?~?"
+                               r"(?<!\d)(?P<count>\d{1,9})(?P<k>k)?"
+                               r"|(?:after|within|in|first)\s(?:~|about|around)?\s?(?<!\d)(?P<count2>\d{1,9})(?P<k2>k)?\s?"
+                               r"(?P<unit2>iters?|iterations?|steps?|batches|updates?|epochs?))(?!\w)[^.。\n]{0,40}?(?P<nan>" + _NAN + ")")
 _NAN_FIRST = re.compile(_NAN + r"[^.。\n]{0,40}?(?:from|at|on|in|after)\s(?:the\s)?(?:very\s)?(?:first|1st)\s"
                         r"(?:batch|step|iter\w*|update|few\s(?:steps|iter\w*|batches))"
                         r"|(?:最初の|1回目の|一回目の|1\s?ステップ目|1\s?バッチ目)[^。\n]{0,12}?" + _NAN)
@@ -189,8 +188,9 @@ def nan_timing(text: str) -> list[Fact]:
     for match in _STEPS_BEFORE_NAN.finditer(text):
         if match.start("nan") in timed:
             continue
-        number, thousands = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
-        add(float(number) * (1000 if thousands else 1), "steps", match.group(0))
+        number, thousands, unit = (match["count"], match["k"], match["unit"]) if match["count"] else \
+            (match["count2"], match["k2"], match["unit2"])
+        add(float(number) * (1000 if thousands else 1), unit, match.group(0))
     for match in _NAN_AT_JA.finditer(text):
         if match.start("nan") in timed:
             continue

@@ -48,7 +48,7 @@ _INITIAL = re.compile(r"(?:(?:initial|first|starting|初期|最初)[^0-9%\n]{0,1
                       r"|(?:loss|ロス|損失)[^0-9%\n]{0,12}?(?:starts at|starts from|at the start|初期値|最初(?![^0-9%\n]{0,15}?(?:下が|上が|減|増)))"
                       # "it started at 2.30", "... slowly. started at 2.30": a run's start, said of it or of nothing else
                       r"|(?:(?<![a-z])(?:it|loss|training)\s(?:[a-z]{2,12}\s)?|^|[.;,!]\s)(?:started|starts)(?:\sout)?\s(?:at|from|around))"
-                      r"[^0-9%\n]{0,15}?" + _NUM + _NOT_A_LOSS)
+                      r"[^0-9%\n]{0,15}?(?:\d{1,5}\s?(?:classes|クラス)[^0-9%\n]{0,10}?)?" + _NUM + _NOT_A_LOSS)
 _ACC = re.compile(r"(?:acc(?:uracy)?|精度|正解率)[^0-9%\n.。]{0,40}?" + _NUM + r"\s?%"
                   r"|" + _NUM + r"\s?%\s?(?:top-1\s)?(?:acc(?:uracy)?|精度|正解率)(?![a-z])")
 _SHARE = r"(?!\s?(?:of\s(?:the\s|my\s|our\s)?(?:data|dataset|samples|images|examples|rows)|split|のデータ))"
@@ -61,6 +61,12 @@ _BOTH = (r"(?:both\s(?:the\s)?train(?:ing)?\s(?:set\s)?and\s(?:the\s)?val(?:idat
          r"(?:\s(?:acc(?:uracy)?|loss))?\s(?:are\s|is\s)?(?:both|alike)|train\s?/\s?val\s?(?:どちら|両方|とも)|学習・検証(?:とも|どちら|両方))")
 _BOTH_SPLITS = re.compile(_BOTH + r"[^0-9%\n.。]{0,30}?" + _NUM + r"\s?%|" + _NUM + r"\s?%[^0-9%\n.。]{0,12}?(?:on|for|in)\s" + _BOTH)
 """One accuracy said of both splits: "accuracy hovers around 20% on both train and val"."""
+_BARE = r"(?:\s?(?:acc(?:uracy)?|f1)?\s?[:=]?\s?)(\d{2}(?:\.\d{1,2})?|100)(?![\d%]|\.\d|\s?(?:epochs?|steps?|k\b|ms|s\b|classes))"
+_BARE_PAIRS = (
+    ("train", "val", re.compile(r"(?<![a-z])train(?:ing)?" + _BARE + r"[\s,/;]{1,3}(?:but\s|and\s|vs\.?\s|while\s)?(?:val(?:idation)?|dev)" + _BARE)),
+    ("val", "test", re.compile(r"(?<![a-z])(?:val(?:idation)?|dev)" + _BARE + r"[\s,/;]{1,3}(?:but\s|and\s|vs\.?\s|while\s)?(?:test|prod(?:uction)?)" + _BARE)),
+)
+"""Chat shorthand without a % sign: "train 99 val 60", "val 92 test 70"."""
 _TEST = r"(?:(?<![a-z])test|テスト|production|本番|inference|serving|deploy\w*|live traffic|real[- ]world|in the wild)"
 _TEST_ACC = re.compile(_TEST + r"[^0-9%\n.。]{0,45}?(?:from\s\d{1,15}(?:\.\d{1,15})?\s?%\s?to\s?)?" + _NUM + r"\s?%"
                        r"|" + _TEST + r"[^.。\n]{0,140}?(?:only|just|about|around)\s(?:about\s|around\s)?" + _NUM + r"\s?%")
@@ -70,7 +76,8 @@ _SCORE = re.compile(r"(?:" + _METRIC + r"|scores?)(?:(?!lr|learning rate|学習�
                     r"|(?<![\d.])(0?\.\d{1,4})\s?" + _METRIC + r"(?![a-z])")
 """A score written as a fraction: "AUC 0.86", "0.61 AUC", "F1 of 0.42", "scores about 0.6"."""
 _SCORE_ITEM = re.compile(r"(?:[,;(]\s?|\sand\s)(?:held[- ]out\s)?(?:val(?:idation)?|test|train(?:ing)?|dev)(?:\sset)?\s?[:=]?\s?"
-                         r"(0?\.\d{1,4}|1\.0{1,4})(?![\d%])")
+                         r"(0?\.\d{1,4}|1\.0{1,4})(?![\d%])"
+                         r"|(?:テスト|検証|学習|本番|評価)(?:セット|データ)?(?:では|で|は|だと|に対して)\s?(0?\.\d{1,4}|1\.0{1,4})(?![\d%])")
 """A later item of a list of scores: "train F1 0.93, val 0.91, test 0.90" (a metric named earlier in the sentence)."""
 _SPLITS = (("train", re.compile(r"(?<![a-z])train(?:ing)?(?! and)|学習|訓練")),
            ("val", re.compile(r"(?<![a-z])val(?:idation)?|held[- ]out|dev set|検証|バリデーション")),
@@ -109,7 +116,10 @@ def _scores_by_split(text: str, pattern: re.Pattern[str] = _SCORE) -> dict[str, 
         best = None
         for name, split_word in _SPLITS:
             for word in split_word.finditer(text, window_start, window_end):
-                gap = match.start() - word.end() if word.end() <= match.start() else (word.start() - match.end()) * 2
+                if match.start() <= word.start() < match.end():
+                    gap = 0  # named in the match itself: ", val 0.91", 「テストセットでは0.51」
+                else:
+                    gap = match.start() - word.end() if word.end() <= match.start() else (word.start() - match.end()) * 2
                 if gap >= 0 and (best is None or gap < best[0]):
                     best = (gap, name)
         if best is not None and (best[1] not in out or (best[1] == "test" and value < out["test"][0])):
@@ -210,6 +220,12 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
             out.append(("val_much_worse_than_train", "no", f"{t_words} … {v_words}", f"training {t:g} and validation {v:g} alike"))
             if max(t, v) <= 0.7:
                 out.append(("train_and_val_poor", "yes", f"{t_words} … {v_words}", f"training {t:g} and validation {v:g}, both low"))
+    for first, second, pattern in _BARE_PAIRS:
+        for match in pattern.finditer(text):
+            a, b = float(match.group(1)), float(match.group(2))
+            if a - b >= 15:
+                fact = "val_much_worse_than_train" if first == "train" else "test_worse_than_val"
+                out.append((fact, "yes", match.group(0), f"{first} {a:g} vs {second} {b:g}"))
     percents = _scores_by_split(text, _PERCENT_SCORE)
     if val and test and val.start() != test.start() and _number(val) - _number(test) >= 15:
         out.append(("test_worse_than_val", "yes", f"{val.group(0)} … {test.group(0)}",
