@@ -331,6 +331,8 @@ def test_close_scores_are_not_a_gap(kb, text):
     # 何も / 一切 / まだ strengthen the ない; they are not another argument
     ("augmentationはまだ何も入れていない状態です", "uses_augmentation", "no"),
     ("dropoutは一切使っていない", "uses_regularization", "no"),
+    # a ない after a verb of change says the change does not happen; the mention stands
+    ("6クラス分類でval accuracyが70%から全然伸びません", "task_classification", "yes"),
     # the ない after まま belongs to the next predicate
     ("accは50%のまま変わらない", "acc_at_chance", "yes"),
     ("train lossは最初から0.693前後に張り付いたまま全く動かなかった", "loss_flat", "yes"),
