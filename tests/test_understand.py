@@ -38,6 +38,13 @@ def heard(matcher, text):
     ("\\(x\\)", "en", "(x)", True),
     ("(nan|inf) (に|と) (なる|なっ)", "ja", "lossがnanになる", True),
     ("(loss|ロス) ~ nan", "ja", "ロスはすぐnan", True),
+    # a number token ends where the number ends ("0" is in "0.00", not in "0.85"; "10" not in "100")
+    ("recall (is|of) 0", "en", "recall is 0.85", False),
+    ("recall (is|of) 0", "en", "recall is 0.00", True),
+    ("10 クラス", "ja", "100クラス", False),
+    # a Latin token in a Japanese template starts where the Latin word starts
+    ("val (が|は) 低い", "ja", "evaluateが低い", False),
+    ("val (が|は) 低い", "ja", "valが低い", True),
 ])
 def test_templates(template, lang, text, hit):
     assert bool(compile_template(template, lang).regex.search(normalise(text))) is hit

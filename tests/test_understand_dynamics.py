@@ -55,6 +55,7 @@ def test_learning_rate_for_its_optimiser(text, answer):
     ("grad normも10^6とか出てます", None, "yes"),
     ("grad normは0.1〜1くらいで", "no", "no"),
     ("grad norm is ~1 but spikes to 1e4 sometimes", None, "yes"),
+    ("global grad norm 0.8, 3, 40, 900, bigger every step", None, "yes"),
     # after a gradient word, later powers of ten in its sentence are gradient values too
     ("各層の勾配ノルムを出したら、出力側は1e-2程度なのに入力側は1e-9でした。", "yes", None),
     # a clipping threshold or an accumulation count is not a norm
@@ -89,6 +90,8 @@ def test_a_loss_that_grows_by_orders_of_magnitude(text, diverging):
     # a NaN that says when it came outranks the steps said before it
     ("in the first 100 steps everything is fine but NaN appears at epoch 20", "no"),
     ("200stepくらいでlossがnanになります", "yes"),
+    # a denied NaN, and a loss value after "at", say nothing about when
+    ("no nans - loss just sits at 2.3 with 10 classes", None),
     # "inference" is not Inf
     ("our inference service gets around 60 on the same images", None),
 ])
@@ -127,6 +130,7 @@ def test_percentages_that_are_not_a_gap(text, absent):
 @pytest.mark.parametrize("text, answer", [
     ("it IS learning, just slowly. started at 2.30 which is what you'd expect for 10 classes", "no"),
     ("with 10 classes the loss started out at 9.5", "yes"),
+    ("10 classes. The very first batch gives a cross-entropy of about 45", "yes"),
     ("最初のバッチからlossが異常に大きく、10クラスなのに41くらいあった", "yes"),
     # the number of classes is not the first loss (was read as a first loss of 4, "far from ln 4")
     ("cls_lossが最初の値(4クラスで1.38くらい)からほぼ動いてません", "no"),

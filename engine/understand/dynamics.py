@@ -27,6 +27,12 @@ VALUE = rf"(?<![a-z0-9_.])({_NUMBER}){_END}"
 bounded, so a long run of digits is not retried from each digit)."""
 
 
+_STEP = r"\s?(?:->|→|=>|to|から|,\s?then|then|,)\s?(?:~|about|around)?\s?"
+"""Between the values of a series: "1e6 -> 1e9", "0.98, 3.4, 210", 「1e3から1e8」."""
+_SERIES_VALUE = re.compile(VALUE)
+_SERIES_TAIL = re.compile(rf"(?:{_STEP}(?:{_NUMBER}){_END}){{1,8}}")
+
+
 def value_of(written: str) -> float:
     if "^" in written or "**" in written:
         return 10.0 ** float(re.split(r"\^|\*\*", written.replace(" ", ""))[1])
@@ -92,6 +98,8 @@ def learning_rates(text: str) -> list[Fact]:
 VANISHING = 1e-6
 EXPLODING = 1e3
 NORMAL_GRADIENTS = (1e-4, 100.0)
+GROWTH = 100.0
+"""A series of gradient norms that grows a hundredfold is exploding, whatever its last value."""
 _GRADIENT = re.compile(r"(?<![a-z_])(?:grad(?:ient)?s?(?:[ _-]?norms?)?(?![a-z])|gnorm|勾配(?:ノルム|のノルム)?)"
                        r"(?:(?!accum|clip|max|thresh|step|update|check|penalty)[^0-9\n.。]){0,40}?" + VALUE)
 _POWER_OF_TEN = re.compile(r"(?<![a-z0-9_.])(10\s?(?:\^|\*\*)\s?[-+]?\d{1,3}|\d{1,15}(?:\.\d{1,15})?e[-+]?\d{1,3})" + _END)
@@ -104,10 +112,17 @@ def gradient_norms(text: str) -> list[Fact]:
     After a gradient word, the powers of ten later in its sentence are gradient values too
     (「出力に近い層は1e-2程度なのに入力側の層は1e-9」)."""
     values = []
+    growing = None
     for match in _GRADIENT.finditer(text):
         if _NOT_A_NORM.search(text, max(0, match.start() - 20), match.start()):
             continue
         values.append((value_of(match.group(1)), match.group(0)))
+        tail = _SERIES_TAIL.match(text, match.end())  # "grad norm 0.8, 3, 40, 900"
+        if tail:
+            series = [values[-1][0]] + [value_of(m.group(1)) for m in _SERIES_VALUE.finditer(tail.group(0))]
+            values += [(v, text[match.start():tail.end()]) for v in series[1:]]
+            if all(b >= a for a, b in zip(series, series[1:])) and series[-1] >= GROWTH * max(series[0], 1e-12):
+                growing = (series[0], series[-1], text[match.start():tail.end()])
         sentence_end = _SENTENCE_END.search(text, match.end())
         for more in _POWER_OF_TEN.finditer(text, match.end(), sentence_end.start() if sentence_end else len(text)):
             values.append((value_of(more.group(1)), text[match.start():more.end()]))
@@ -122,6 +137,8 @@ def gradient_norms(text: str) -> list[Fact]:
         out.append(("gradients_vanishing", "no", low[1], f"gradient {low[0]:g} is of a normal size"))
     if high[0] >= EXPLODING:
         out.append(("gradients_exploding", "yes", high[1], f"gradient {high[0]:g} ≥ {EXPLODING:g}"))
+    elif growing:
+        out.append(("gradients_exploding", "yes", growing[2], f"gradient grows from {growing[0]:g} to {growing[1]:g}"))
     elif normal:
         out.append(("gradients_exploding", "no", high[1], f"gradient {high[0]:g} is of a normal size"))
     return out
@@ -129,9 +146,7 @@ def gradient_norms(text: str) -> list[Fact]:
 
 # -- a loss that grows -------------------------------------------------------------------------
 
-_STEP = r"\s?(?:->|→|=>|to|から|,\s?then|then|,)\s?(?:~|about|around)?\s?"
 _LOSS_SERIES = re.compile(r"(?:loss|ロス|損失)[^0-9\n.。]{0,30}?" + VALUE + rf"(?:{_STEP}(?:{_NUMBER}){_END}){{1,8}}")
-_SERIES_VALUE = re.compile(VALUE)
 
 
 def loss_series(text: str) -> list[Fact]:
@@ -171,6 +186,9 @@ _NAN_AT_JA = re.compile(r"(?<!\d)(\d{1,15})\s?(k)?\s?(ステップ|イテレー�
                         + _NAN + ")")
 
 
+_DENIED = re.compile(r"(?:no|not|never|without|zero)\s(?:a\s|any\s)?$")
+
+
 def nan_timing(text: str) -> list[Fact]:
     out: list[Fact] = []
 
@@ -183,7 +201,10 @@ def nan_timing(text: str) -> list[Fact]:
 
     timed = set()  # a NaN that says when itself ("nan at epoch 20") outranks steps said before it
     for match in _NAN_AT.finditer(text):
-        add(float(match["count"]) * (1000 if match["k"] else 1), match["before"] or match["after"] or "", match.group(0))
+        unit = match["before"] or match["after"] or ""
+        if _DENIED.search(text, max(0, match.start() - 12), match.start()) or ("." in match["count"] and not unit):
+            continue  # "no nans - loss sits at 2.3": neither a NaN nor a step count
+        add(float(match["count"]) * (1000 if match["k"] else 1), unit, match.group(0))
         timed.add(match.start())
     for match in _STEPS_BEFORE_NAN.finditer(text):
         if match.start("nan") in timed:

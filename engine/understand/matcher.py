@@ -30,7 +30,7 @@ MAX_TEXT = 5000
 
 _SENTENCE = re.compile(r"[.!?;](?=\s|$)|[。！？\n]")
 _CLAUSE = re.compile(
-    r"[,:、]|\bbut\b|\balthough\b|\bthough\b|\bhowever\b|\bwhereas\b|\bwhile\b|\band then\b"
+    r"[,:、]|\s[-–—]{1,2}\s|[–—]|\bbut\b|\balthough\b|\bthough\b|\bhowever\b|\bwhereas\b|\bwhile\b|\band then\b"
     r"|(?<=[るたいだすぬ])(?:が|けど|けれど|ので|のに|から)|しかし|ただし|[てで]も"
     # 「張り付いたまま動かない」: the ない after まま belongs to the next predicate
     r"|(?<=[たの]まま)"

@@ -43,7 +43,7 @@ _FROM = re.compile(r"\s?(?:から|->|→)|\s(?:down\s)?to\s\d")
 _EXPECTED = re.compile(r"should|expect\w*|would be|supposed|ideally|theoretical|はず|本来|理論")
 """Before a loss value: "should be around 2.3" is what it ought to be, not what it is."""
 _STUCK = re.compile(r"(?:stuck|plateau\w*|flat|stays?|hovers?|around|止ま|張り付|横ばい)[^0-9%\n]{0,15}?" + _NUM + _NOT_A_LOSS)
-_INITIAL = re.compile(r"(?:(?:initial|first|starting|初期|最初)[^0-9%\n]{0,12}?(?:loss|ロス|損失)"
+_INITIAL = re.compile(r"(?:(?:initial|first|starting|初期|最初)[^0-9%\n]{0,20}?(?:loss|ロス|損失|cross[- ]entropy|nll)"
                       # 「最初の値」, not 「最初は下がる」 (at first it falls)
                       r"|(?:loss|ロス|損失)[^0-9%\n]{0,12}?(?:starts at|starts from|at the start|初期値|最初(?![^0-9%\n]{0,15}?(?:下が|上が|減|増)))"
                       # "it started at 2.30", "... slowly. started at 2.30": a run's start, said of it or of nothing else

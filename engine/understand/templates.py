@@ -161,11 +161,17 @@ def _word(word: str, lang: str) -> str:
     prefix = word.endswith("*")
     word = _literal(word[:-1]) + "*" if prefix else _literal(word)
     body = re.escape(word[:-1] if prefix else word)
+    stem = word[:-1] if prefix else word
+    # "0" is not the start of "0.85" (it is of "0.00"), "10" not the start of "100"
+    number_end = r"(?!\d|[.,]\d{0,15}[1-9])" if re.search(r"\d$", stem) else ""
     if lang == "ja" or CJK.search(word):
-        return body
+        # a Latin or digit token in Japanese text starts where the Latin run starts ("val" is not in
+        # "evaluate", "10" is not in "100"); its end stays open ("acc" reaches "accuracyが")
+        left = _LEFT if re.match(r"[a-z0-9_]", word) else ""
+        return left + body + (number_end if not prefix else "")
     left = _LEFT if re.match(r"\w", word) else ""
     right = rf"(?:{LATIN}|['-]){{0,20}}" if prefix else (_RIGHT if re.search(r"\w$", word) else "")
-    return left + body + right
+    return left + body + right + number_end
 
 
 def _sequence(words: list[str], lang: str) -> str:
