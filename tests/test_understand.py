@@ -340,6 +340,7 @@ def test_close_scores_are_not_a_gap(kb, text):
     ("dropoutは一切使っていない", "uses_regularization", "no"),
     # a ない after a verb of change says the change does not happen; the mention stands
     ("6クラス分類でval accuracyが70%から全然伸びません", "task_classification", "yes"),
+    ("10クラス分類でval accが10%から微動だにしない", "task_classification", "yes"),
     # the ない after まま belongs to the next predicate
     ("accは50%のまま変わらない", "acc_at_chance", "yes"),
     ("train lossは最初から0.693前後に張り付いたまま全く動かなかった", "loss_flat", "yes"),

@@ -154,3 +154,16 @@ def test_where_the_loss_started(text, answer):
 ])
 def test_what_numbers_describe(text, fact, answer):
     assert facts(text).get(fact) == ({answer} if answer else None)
+
+
+@pytest.mark.parametrize("text, fact, answer", [
+    ("データは約4,000件でラベルはほぼ半々", "small_dataset", None),
+    ("学習データから50件ランダムに見てみたら、12件くらいラベルが間違ってた", "small_dataset", None),
+    ("~300 labelled photos in total", "small_dataset", "yes"),
+    ("I checked 50 labels by hand", "task_classification", None),
+    ("Kaggle fraud data: ~0.17% positives.", "imbalanced_classes", "yes"),
+    ("positives are about 2% of impressions", "imbalanced_classes", "yes"),
+    ("loss 0.7 -> 3e6 in like 20 iterations", "nan_early", "yes"),
+])
+def test_counts_shares_and_how_fast(text, fact, answer):
+    assert facts(text).get(fact) == ({answer} if answer else None)

@@ -149,6 +149,9 @@ def gradient_norms(text: str) -> list[Fact]:
 _LOSS_SERIES = re.compile(r"(?:loss|ロス|損失)[^0-9\n.。]{0,30}?" + VALUE + rf"(?:{_STEP}(?:{_NUMBER}){_END}){{1,8}}")
 
 
+_WITHIN = re.compile(r"\s(?:in|within)\s(?:like\s|about\s|around\s|just\s|~)?(\d{1,6})\s(?:iterations?|iters?|steps?|batches|updates?)")
+
+
 def loss_series(text: str) -> list[Fact]:
     """A loss written as a series ("1e6 -> 1e9 -> 1e12", 「1e3から1e8まで」) that ends ten times higher
     than it began, and never falls on the way."""
@@ -160,6 +163,10 @@ def loss_series(text: str) -> list[Fact]:
                 and values[-1] >= 10 * max(values[0], 1e-12):
             out.append(("loss_diverging", "yes", match.group(0),
                         f"the loss grows from {values[0]:g} to {values[-1]:g}"))
+            within = _WITHIN.match(text, match.end())  # "0.7 -> 3e6 in like 20 iterations"
+            if within and int(within.group(1)) <= EARLY:
+                out.append(("nan_early", "yes", match.group(0) + within.group(0),
+                            f"the loss explodes within {within.group(1)} iterations"))
     return out
 
 

@@ -129,7 +129,8 @@ def _scores_by_split(text: str, pattern: re.Pattern[str] = _SCORE) -> dict[str, 
 
 _BATCH = re.compile(r"(?:batch[ _-]?size|bs)\s?(?:[=:]|is|was|of)?\s?(?:only\s|just\s|about\s|around\s|~)?"
                     r"(\d{1,3}(?:,\d{3})+|\d{1,6})(?!\d|\.\d|,\d)|バッチサイズ[はをが]?\s?(\d{1,6})")
-_SIZE = re.compile(r"(?<![\w-])(\d[\d,]{0,9})\s?(?:images|samples|examples|pictures|photos|rows|画像|枚|サンプル|件)")
+_SIZE = re.compile(r"(?<![a-z0-9_,.-])(\d[\d,]{0,9})\s?(?:[a-z]{3,12}(?:ed|led)\s)?(?:images|samples|examples|pictures|photos|rows|画像|枚|サンプル|件)")
+""""only 300 images", "~300 labelled photos", 「約4,000件」."""
 
 
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -139,11 +140,19 @@ _CLASS_WORDS = re.compile(r"(?<![\w-])(" + "|".join(_NUMBER_WORDS) + r")[\s-](?:
 """"the two classes are balanced", "six emotion classes", "three class folders"."""
 
 
+_RARE = r"(?:positives?|positive (?:class|examples|samples|labels)|minority class|fraud\w*|anomal\w*|defects?|defective)"
+_MINORITY_SHARE = re.compile(_NUM + r"\s?%\s(?:of\s(?:the\s)?(?:data\s|samples\s|examples\s)?(?:are\s)?)?" + _RARE
+                             + r"|" + _RARE + r"\s(?:are|is|make up|account for)\s(?:only\s|just\s)?(?:about\s|around\s|~)?" + _NUM + r"\s?%")
+""""~0.17% positives", "positives are about 2% of impressions": a rare class."""
+_LOOKED_AT = re.compile(r"(?:check\w*|look\w* at|inspect\w*|went through|sampled|random|見て|確認)[^.。\n]{0,12}$")
+"""Before a count: "checked 50 labels" counts what was looked at, not the classes."""
+
+
 def _classes(text: str) -> tuple[int, str] | None:
     for pattern in _CLASSES:
-        match = pattern.search(text)
-        if match and 2 <= int(match.group(1)) <= 100_000:
-            return int(match.group(1)), match.group(0)
+        for match in pattern.finditer(text):
+            if 2 <= int(match.group(1)) <= 100_000 and not _LOOKED_AT.search(text, max(0, match.start() - 25), match.start()):
+                return int(match.group(1)), match.group(0)
     match = _CLASS_WORDS.search(text)
     if match:
         return _NUMBER_WORDS[match.group(1)], match.group(0)
@@ -233,6 +242,10 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
     elif "val" in percents and "test" in percents and percents["val"][0] - percents["test"][0] >= 15:
         out.append(("test_worse_than_val", "yes", f"{percents['val'][1]} … {percents['test'][1]}",
                     f"validation {percents['val'][0]:g}% vs test / production {percents['test'][0]:g}%"))
+    for match in _MINORITY_SHARE.finditer(text):
+        share = _number(match)
+        if share <= 10:
+            out.append(("imbalanced_classes", "yes", match.group(0), f"the rare class is {share:g}% of the data"))
     for match in _BATCH.finditer(text):
         size = int((match.group(1) or match.group(2)).replace(",", ""))
         if size >= 2048:
@@ -241,8 +254,9 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
             out.append(("large_batch", "no", match.group(0), f"batch size {size}"))
     for match in _SIZE.finditer(text):
         count = int(match.group(1).replace(",", ""))
-        if re.search(r"(?:batch|バッチ|checked|spot-checked|looked at|inspected|確認|even|subset|overfit|memori[sz]e)"
-                     r"[^.。\n]{0,12}$", text[:match.start()]):
+        if re.search(r"(?:batch|バッチ|checked|spot-checked|looked at|inspected|確認|even|subset|overfit|memori[sz]e"
+                     r"|見て|見た|うち|中)[^.。\n]{0,12}$", text[:match.start()]) \
+                or re.match(r"[^.。\n]{0,12}?(?:ランダムに|見て|見た|確認|チェック|sampled|checked|spot)", text[match.end():]):
             continue  # "a batch of 32 images", "even 16 examples won't memorise": not the size of the dataset
         if count < 1000:
             out.append(("small_dataset", "yes", match.group(0), f"{count} examples in all"))
