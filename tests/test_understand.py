@@ -42,6 +42,8 @@ def heard(matcher, text):
     ("recall (is|of) 0", "en", "recall is 0.85", False),
     ("recall (is|of) 0", "en", "recall is 0.00", True),
     ("10 クラス", "ja", "100クラス", False),
+    # a prefix word is any number that starts so
+    ("expected (0*|1*)", "en", "expected 1.6", True),
     # a Latin token in a Japanese template starts where the Latin word starts
     ("val (が|は) 低い", "ja", "evaluateが低い", False),
     ("val (が|は) 低い", "ja", "valが低い", True),
@@ -341,6 +343,7 @@ def test_close_scores_are_not_a_gap(kb, text):
     # a ない after a verb of change says the change does not happen; the mention stands
     ("6クラス分類でval accuracyが70%から全然伸びません", "task_classification", "yes"),
     ("10クラス分類でval accが10%から微動だにしない", "task_classification", "yes"),
+    ("lossがギザギザで安定しません", "loss_oscillating", "yes"),
     # the ない after まま belongs to the next predicate
     ("accは50%のまま変わらない", "acc_at_chance", "yes"),
     ("train lossは最初から0.693前後に張り付いたまま全く動かなかった", "loss_flat", "yes"),

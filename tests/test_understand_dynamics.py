@@ -167,3 +167,13 @@ def test_what_numbers_describe(text, fact, answer):
 ])
 def test_counts_shares_and_how_fast(text, fact, answer):
     assert facts(text).get(fact) == ({answer} if answer else None)
+
+
+@pytest.mark.parametrize("text, fact, answer", [
+    # counts of epochs and layers are not values of a series or a norm
+    ("lossは1.58から20 epochで1.41まで下がった", "loss_diverging", None),
+    ("勾配ノルムを見ると1層目は1e-9くらい", "gradients_vanishing", "yes"),
+    ("勾配クリッピングは1.0にしている", "gradients_vanishing", None),
+])
+def test_what_is_not_a_value(text, fact, answer):
+    assert facts(text).get(fact) == ({answer} if answer else None)

@@ -29,8 +29,10 @@ bounded, so a long run of digits is not retried from each digit)."""
 
 _STEP = r"\s?(?:->|→|=>|to|から|,\s?then|then|,)\s?(?:~|about|around)?\s?"
 """Between the values of a series: "1e6 -> 1e9", "0.98, 3.4, 210", 「1e3から1e8」."""
+_NOT_A_VALUE = r"(?!\s?(?:epochs?|steps?|iter\w*|layers?|st\b|nd\b|th\b|エポック|epoch|ステップ|層|番目|つ目))"
+"""After a number: "20 epochs", 「1層目」 count something else."""
 _SERIES_VALUE = re.compile(VALUE)
-_SERIES_TAIL = re.compile(rf"(?:{_STEP}(?:{_NUMBER}){_END}){{1,8}}")
+_SERIES_TAIL = re.compile(rf"(?:{_STEP}(?:{_NUMBER}){_END}{_NOT_A_VALUE}){{1,8}}")
 
 
 def value_of(written: str) -> float:
@@ -101,7 +103,9 @@ NORMAL_GRADIENTS = (1e-4, 100.0)
 GROWTH = 100.0
 """A series of gradient norms that grows a hundredfold is exploding, whatever its last value."""
 _GRADIENT = re.compile(r"(?<![a-z_])(?:grad(?:ient)?s?(?:[ _-]?norms?)?(?![a-z])|gnorm|勾配(?:ノルム|のノルム)?)"
-                       r"(?:(?!accum|clip|max|thresh|step|update|check|penalty)[^0-9\n.。]){0,40}?" + VALUE)
+                       r"(?:(?!accum|clip|max|thresh|step|update|check|penalty|クリッピング|クリップ)"
+                       r"(?:\d{1,3}\s?(?:層目?|番目|つ目|(?:st|nd|rd|th)\b)|[^0-9\n.。])){0,40}?"
+                       + VALUE + _NOT_A_VALUE)
 _POWER_OF_TEN = re.compile(r"(?<![a-z0-9_.])(10\s?(?:\^|\*\*)\s?[-+]?\d{1,3}|\d{1,15}(?:\.\d{1,15})?e[-+]?\d{1,3})" + _END)
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|[。！？\n]")
 _NOT_A_NORM = re.compile(r"(?:clip\w*|max_norm|accumulat\w*)[^\n.。]{0,12}$")
@@ -146,7 +150,7 @@ def gradient_norms(text: str) -> list[Fact]:
 
 # -- a loss that grows -------------------------------------------------------------------------
 
-_LOSS_SERIES = re.compile(r"(?:loss|ロス|損失)[^0-9\n.。]{0,30}?" + VALUE + rf"(?:{_STEP}(?:{_NUMBER}){_END}){{1,8}}")
+_LOSS_SERIES = re.compile(r"(?:loss|ロス|損失)[^0-9\n.。]{0,30}?" + VALUE + _NOT_A_VALUE + _SERIES_TAIL.pattern)
 
 
 _WITHIN = re.compile(r"\s(?:in|within)\s(?:like\s|about\s|around\s|just\s|~)?(\d{1,6})\s(?:iterations?|iters?|steps?|batches|updates?)")

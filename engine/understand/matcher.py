@@ -59,7 +59,7 @@ _OTHER_ARGUMENT_JA = re.compile(r"[^\u3040-\u309f\s][がをはも]")
 that other argument's predicate (「転移学習で精度が出ない」 does not deny 転移学習)."""
 _EMPHASIS_JA = re.compile(r"何も|なにも|一切|全く|まったく|全然|まだ|特に|別に|あまり|ほとんど|一度も|1つも|一つも")
 """Adverbs that strengthen a ない rather than being an argument of their own: 「正則化は何も入れていない」."""
-_CHANGE_JA = re.compile(r"微動|動じ|伸び|伸ば|動か|動き|下が|上が|変わ|変化|減ら|減り|増え|改善|向上|進ま|収束|良くな|落ち|予測され|予測し")
+_CHANGE_JA = re.compile(r"微動|動じ|安定|落ち着|収ま|伸び|伸ば|動か|動き|下が|上が|変わ|変化|減ら|減り|増え|改善|向上|進ま|収束|良くな|落ち|予測され|予測し")
 """A verb of change between a match and a ない: the ない says the change does not happen, not that
 the match is absent (「val accuracyが全然伸びません」 still mentions accuracy)."""
 _PARENS = re.compile(r"\((?!\))|(?<!\()\)")

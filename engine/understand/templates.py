@@ -170,8 +170,8 @@ def _word(word: str, lang: str) -> str:
         left = _LEFT if re.match(r"[a-z0-9_]", word) else ""
         return left + body + (number_end if not prefix else "")
     left = _LEFT if re.match(r"\w", word) else ""
-    right = rf"(?:{LATIN}|['-]){{0,20}}" if prefix else (_RIGHT if re.search(r"\w$", word) else "")
-    return left + body + right + number_end
+    right = rf"(?:{LATIN}|['-]){{0,20}}" if prefix else (_RIGHT if re.search(r"\w$", word) else "") + number_end
+    return left + body + right
 
 
 def _sequence(words: list[str], lang: str) -> str:
