@@ -241,10 +241,25 @@ def compile_template(source: str, lang: str) -> Template:
         raise TemplateError(f"internal: {exc}", 1) from None
     if regex.fullmatch(""):
         raise TemplateError("the template matches empty text", 1)
+    return Template(source, lang, regex, _needles(items))
+
+
+def _needles(items: list[Item]) -> tuple[tuple[str, ...], ...]:
     needles = []
     for kind, payload, optional in items:
         if optional or kind == "gap":
             continue
         words = [payload] if kind == "word" else [alternative[0] for alternative in payload]  # type: ignore[index,union-attr]
         needles.append(tuple(_literal(w[:-1] if w.endswith("*") else w) for w in words))  # type: ignore[union-attr]
-    return Template(source, lang, regex, tuple(needles))
+    return tuple(needles)
+
+
+@lru_cache(maxsize=16384)
+def _source_needles(source: str) -> tuple[tuple[str, ...], ...]:
+    return _needles(check_template(source))
+
+
+def could_match(source: str, text: str) -> bool:
+    """False when ``source`` cannot match ``text`` (a word it needs is missing), without compiling
+    its regex: what validation asks before paying for a compile."""
+    return all(any(needle in text for needle in alternatives) for alternatives in _source_needles(source))
