@@ -151,12 +151,7 @@ def test_where_the_loss_started(text, answer):
     ("even 16 examples won't memorize", "small_dataset", None),
     ("only 300 images in total", "small_dataset", "yes"),
     ("we moved to a batch size of 16,384 on 8 GPUs", "large_batch", "yes"),
-])
-def test_what_numbers_describe(text, fact, answer):
-    assert facts(text).get(fact) == ({answer} if answer else None)
-
-
-@pytest.mark.parametrize("text, fact, answer", [
+    # counts, shares and how fast
     ("データは約4,000件でラベルはほぼ半々", "small_dataset", None),
     ("学習データから50件ランダムに見てみたら、12件くらいラベルが間違ってた", "small_dataset", None),
     ("~300 labelled photos in total", "small_dataset", "yes"),
@@ -164,16 +159,10 @@ def test_what_numbers_describe(text, fact, answer):
     ("Kaggle fraud data: ~0.17% positives.", "imbalanced_classes", "yes"),
     ("positives are about 2% of impressions", "imbalanced_classes", "yes"),
     ("loss 0.7 -> 3e6 in like 20 iterations", "nan_early", "yes"),
-])
-def test_counts_shares_and_how_fast(text, fact, answer):
-    assert facts(text).get(fact) == ({answer} if answer else None)
-
-
-@pytest.mark.parametrize("text, fact, answer", [
     # counts of epochs and layers are not values of a series or a norm
     ("lossは1.58から20 epochで1.41まで下がった", "loss_diverging", None),
     ("勾配ノルムを見ると1層目は1e-9くらい", "gradients_vanishing", "yes"),
     ("勾配クリッピングは1.0にしている", "gradients_vanishing", None),
 ])
-def test_what_is_not_a_value(text, fact, answer):
+def test_what_numbers_describe(text, fact, answer):
     assert facts(text).get(fact) == ({answer} if answer else None)

@@ -165,6 +165,20 @@ def _classes(text: str) -> tuple[int, str] | None:
     return None
 
 
+def _train_vs_val(t: float, v: float, words: str, full: float) -> list[tuple[str, str, str, str]]:
+    """Training against validation, as percentages (``full`` 100) or fractions (1): 15 points
+    apart is much worse; within 5, alike, and both low at 70 or under."""
+    unit = "%" if full == 100.0 else ""
+    if t - v >= 0.15 * full:
+        return [("val_much_worse_than_train", "yes", words, f"training {t:g}{unit} vs validation {v:g}{unit}")]
+    if abs(t - v) > 0.05 * full:
+        return []
+    out = [("val_much_worse_than_train", "no", words, f"training {t:g}{unit} and validation {v:g}{unit} alike")]
+    if max(t, v) <= 0.7 * full:
+        out.append(("train_and_val_poor", "yes", words, f"training {t:g}{unit} and validation {v:g}{unit}, both low"))
+    return out
+
+
 def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
     out: list[tuple[str, str, str, str]] = []
     classes = _classes(text)
@@ -203,16 +217,7 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
         out.append(("val_much_worse_than_train", "yes", f"{train.group(0)} … {test.group(0)}",
                     f"training {_number(train):g}% vs test {_number(test):g}%"))
     if train and val and train.start(1) != val.start():
-        t, v = _number(train), _number(val)
-        if t - v >= 15:
-            out.append(("val_much_worse_than_train", "yes", f"{train.group(0)} … {val.group(0)}",
-                        f"training {t:g}% vs validation {v:g}%"))
-        elif abs(t - v) <= 5:
-            out.append(("val_much_worse_than_train", "no", f"{train.group(0)} … {val.group(0)}",
-                        f"training {t:g}% and validation {v:g}% alike"))
-            if max(t, v) <= 70:
-                out.append(("train_and_val_poor", "yes", f"{train.group(0)} … {val.group(0)}",
-                            f"training {t:g}% and validation {v:g}%, both low"))
+        out += _train_vs_val(_number(train), _number(val), f"{train.group(0)} … {val.group(0)}", 100.0)
     for match in _BOTH_SPLITS.finditer(text):
         value = _number(match)
         if value <= 70:
@@ -223,12 +228,7 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
                     f"validation {scores['val'][0]:g} vs test / production {scores['test'][0]:g}"))
     if "train" in scores and "val" in scores:
         (t, t_words), (v, v_words) = scores["train"], scores["val"]
-        if t - v >= 0.15:
-            out.append(("val_much_worse_than_train", "yes", f"{t_words} … {v_words}", f"training {t:g} vs validation {v:g}"))
-        elif abs(t - v) <= 0.05:
-            out.append(("val_much_worse_than_train", "no", f"{t_words} … {v_words}", f"training {t:g} and validation {v:g} alike"))
-            if max(t, v) <= 0.7:
-                out.append(("train_and_val_poor", "yes", f"{t_words} … {v_words}", f"training {t:g} and validation {v:g}, both low"))
+        out += _train_vs_val(t, v, f"{t_words} … {v_words}", 1.0)
     for first, second, pattern in _BARE_PAIRS:
         for match in pattern.finditer(text):
             a, b = float(match.group(1)), float(match.group(2))
