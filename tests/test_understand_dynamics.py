@@ -103,6 +103,7 @@ def test_when_nan_appears(text, answer):
     ("Model scores 91% on our val set, but since deploying, accuracy on live traffic is more like 70%.",
      "test_worse_than_val"),
     ("accuracy hovers around 20% on both train and val", "train_and_val_poor"),
+    ("now it's at 10% acc on 10 classes, on train AND val", "train_and_val_poor"),
     ("train/valどちらも精度は40%くらい", "train_and_val_poor"),
     ("val 92 test 70. the test set goes through a separate script", "test_worse_than_val"),
     ("train 99 val 60 after 30 ep", "val_much_worse_than_train"),

@@ -59,8 +59,10 @@ _VAL_ACC = re.compile(r"(?:(?<![a-z])val(?:idation)?|検証|(?<![a-z])dev)[^0-9%
 _VAL_ACC_AFTER = re.compile(_NUM + r"\s?%[^0-9%\n.。]{0,25}?(?:in|on) (?:the|our|my|its) (?:held[- ]out\s)?(?:val(?:idation)?)")
 _BOTH = (r"(?:both\s(?:the\s)?train(?:ing)?\s(?:set\s)?and\s(?:the\s)?val(?:idation)?|train(?:ing)?\s?(?:and|/|&)\s?val(?:idation)?"
          r"(?:\s(?:acc(?:uracy)?|loss))?\s(?:are\s|is\s)?(?:both|alike)|train\s?/\s?val\s?(?:どちら|両方|とも)|学習・検証(?:とも|どちら|両方))")
-_BOTH_SPLITS = re.compile(_BOTH + r"[^0-9%\n.。]{0,30}?" + _NUM + r"\s?%|" + _NUM + r"\s?%[^0-9%\n.。]{0,12}?(?:on|for|in)\s" + _BOTH)
-"""One accuracy said of both splits: "accuracy hovers around 20% on both train and val"."""
+_BOTH_SPLITS = re.compile(_BOTH + r"[^0-9%\n.。]{0,30}?" + _NUM + r"\s?%|" + _NUM + r"\s?%[^%\n.。]{0,25}?(?:on|for|in)\s"
+                          r"(?:" + _BOTH + r"|train(?:ing)?\s(?:and|&)\s(?:the\s)?val(?:idation)?(?![a-z]))")
+"""One accuracy said of both splits: "accuracy hovers around 20% on both train and val", "10% acc on
+10 classes, on train AND val"."""
 _BARE = r"(?:\s?(?:acc(?:uracy)?|f1)?\s?[:=]?\s?)(\d{2}(?:\.\d{1,2})?|100)(?![\d%]|\.\d|\s?(?:epochs?|steps?|k\b|ms|s\b|classes))"
 _BARE_PAIRS = (
     ("train", "val", re.compile(r"(?<![a-z])train(?:ing)?" + _BARE + r"[\s,/;]{1,3}(?:but\s|and\s|vs\.?\s|while\s)?(?:val(?:idation)?|dev)" + _BARE)),
