@@ -171,7 +171,7 @@ by writers who never saw the phrases: half to develop on (dev), half held out (b
 TUNING_FLOOR = 0.95
 HELD_OUT_FLOOR = 0.72
 HELD_OUT_CONTRADICTIONS = {None: 6, "en": 2, "ja": 4}
-"""Floors a little below the measured figures (README, Measured: tuning 0.985, held out 0.758,
+"""Floors a little below the measured figures (README, Measured: tuning 0.987, held out 0.758,
 English 0.751, Japanese 0.765), and no more contradictions than measured, so a regression fails."""
 
 
