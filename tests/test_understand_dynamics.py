@@ -167,3 +167,13 @@ def test_where_the_loss_started(text, answer):
 ])
 def test_what_numbers_describe(text, fact, answer):
     assert facts(text).get(fact) == ({answer} if answer else None)
+
+
+@pytest.mark.parametrize("text, answer", [
+    # a Japanese loss value before the verb that says it stays, even where it started
+    ("2クラス分類。train lossは最初から0.693前後に張り付いたまま全く動かない", "yes"),
+    ("10クラスでlossが2.30で止まっている", "yes"),
+    ("10クラスでlossが2.3から1.9まで下がった", None),
+])
+def test_a_loss_stuck_at_chance(text, answer):
+    assert facts(text).get("acc_at_chance") == ({answer} if answer else None)

@@ -40,6 +40,9 @@ _NOT_A_LOSS = (r"(?!\s?%|\d|\s?(?:epochs?|steps?|iter\w*|batch\w*|minutes?|hours
 _LOSS = re.compile(r"(?:loss|ロス|損失)[^0-9%\n]{0,30}?" + _NUM + _NOT_A_LOSS)
 _FROM = re.compile(r"\s?(?:から|->|→)|\s(?:down\s)?to\s\d")
 """After a loss value: "2.30から1.95まで", "from 2.30 to 1.95" — where the loss started, not where it is."""
+_STUCK_AFTER = re.compile(r"(?:loss|ロス|損失)[^0-9%\n。]{0,20}?" + _NUM + r"\s?(?:前後|くらい|ぐらい|付近|あたり|程度)?\s?"
+                          r"(?:に|で|から|のまま)\s?(?:ずっと\s?)?(?:張り付|止ま|横ばい|停滞|動かな|変わらな)")
+"""A Japanese loss value before the verb that says it stays: 「lossが0.693前後に張り付いた」."""
 _EXPECTED = re.compile(r"should|expect\w*|would be|supposed|ideally|theoretical|はず|本来|理論")
 """Before a loss value: "should be around 2.3" is what it ought to be, not what it is."""
 _STUCK = re.compile(r"(?:stuck|plateau\w*|flat|stays?|hovers?|around|止ま|張り付|横ばい)[^0-9%\n]{0,15}?" + _NUM + _NOT_A_LOSS)
@@ -189,10 +192,12 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
         out.append(("task_classification", "yes", words, f"{c} classes mentioned"))
         chance_loss = math.log(c)
         initial = {m.start(1) for m in _INITIAL.finditer(text)}
-        for pattern in (_LOSS, _STUCK):
+        for pattern in (_LOSS, _STUCK, _STUCK_AFTER):
             for match in pattern.finditer(text):
                 value = float(match.group(1))
-                if match.start(1) in initial or _FROM.match(text, match.end(1)) \
+                # a start it stays at is where it is stuck: 「最初から0.693前後に張り付いた」
+                started = match.start(1) in initial and pattern is _LOSS
+                if started or _FROM.match(text, match.end(1)) \
                         or _EXPECTED.search(text, max(0, match.start(1) - 25), match.start(1)):
                     continue
                 if abs(value - chance_loss) <= 0.05 * chance_loss + 0.01:
