@@ -177,3 +177,12 @@ def test_what_numbers_describe(text, fact, answer):
 ])
 def test_a_loss_stuck_at_chance(text, answer):
     assert facts(text).get("acc_at_chance") == ({answer} if answer else None)
+
+
+@pytest.mark.parametrize("text, answer", [
+    # a value the loss has held since the first step is where it started
+    ("200 classes. Training loss has sat at 5.30 (ln 200 = 5.30) from the first step through 8 epochs.", "no"),
+    ("10 classes. the loss has been 9.2 since the start", "yes"),
+])
+def test_a_loss_held_since_the_start(text, answer):
+    assert facts(text).get("initial_loss_off") == {answer}

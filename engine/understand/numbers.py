@@ -52,6 +52,9 @@ _INITIAL = re.compile(r"(?:(?:initial|first|starting|初期|最初)[^0-9%\n]{0,2
                       # "it started at 2.30", "... slowly. started at 2.30": a run's start, said of it or of nothing else
                       r"|(?:(?<![a-z])(?:it|loss|training)\s(?:[a-z]{2,12}\s)?|^|[.;,!]\s)(?:started|starts)(?:\sout)?\s(?:at|from|around))"
                       r"[^0-9%\n]{0,15}?(?:\d{1,5}\s?(?:classes|クラス)[^0-9%\n]{0,10}?)?" + _NUM + _NOT_A_LOSS)
+_HELD_FROM_START = re.compile(r"(?:loss|ロス|損失)[^0-9%\n.。]{0,30}?" + _NUM + _NOT_A_LOSS
+                              + r"(?:(?!\.\s)[^\n。]){0,25}?(?:from|since)\s(?:the\s)?(?:very\s)?(?:first\s(?:step|iteration|batch|epoch)|start|beginning)")
+""""the loss has sat at 5.30 (ln 200) from the first step": the value it started at, too."""
 _ACC = re.compile(r"(?:acc(?:uracy)?|精度|正解率)[^0-9%\n.。]{0,40}?" + _NUM + r"\s?%"
                   r"|" + _NUM + r"\s?%\s?(?:top-1\s)?(?:acc(?:uracy)?|精度|正解率)(?![a-z])")
 _SHARE = r"(?!\s?(?:of\s(?:the\s|my\s|our\s)?(?:data|dataset|samples|images|examples|rows)|split|のデータ))"
@@ -203,7 +206,7 @@ def read_numbers(text: str) -> list[tuple[str, str, str, str]]:
                 if abs(value - chance_loss) <= 0.05 * chance_loss + 0.01:
                     out.append(("acc_at_chance", "yes", match.group(0),
                                 f"loss {value:g} ≈ ln {c} = {chance_loss:.3f}: the model is guessing"))
-        for match in _INITIAL.finditer(text):
+        for match in [*_INITIAL.finditer(text), *_HELD_FROM_START.finditer(text)]:
             value = float(match.group(1))
             if value > 1.5 * chance_loss + 0.3 or value < 0.5 * chance_loss:
                 out.append(("initial_loss_off", "yes", match.group(0),
