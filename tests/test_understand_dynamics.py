@@ -136,6 +136,9 @@ def test_percentages_that_are_not_a_gap(text, absent):
     # the number of classes is not the first loss (was read as a first loss of 4, "far from ln 4")
     ("cls_lossが最初の値(4クラスで1.38くらい)からほぼ動いてません", "no"),
     ("10 classes, lr started at 0.1", None),
+    # a value the loss has held since the first step is where it started
+    ("200 classes. Training loss has sat at 5.30 (ln 200 = 5.30) from the first step through 8 epochs.", "no"),
+    ("10 classes. the loss has been 9.2 since the start", "yes"),
 ])
 def test_where_the_loss_started(text, answer):
     assert facts(text).get("initial_loss_off") == ({answer} if answer else None)
@@ -164,25 +167,10 @@ def test_where_the_loss_started(text, answer):
     ("lossは1.58から20 epochで1.41まで下がった", "loss_diverging", None),
     ("勾配ノルムを見ると1層目は1e-9くらい", "gradients_vanishing", "yes"),
     ("勾配クリッピングは1.0にしている", "gradients_vanishing", None),
+    # a Japanese loss value before the verb that says it stays, even where it started
+    ("2クラス分類。train lossは最初から0.693前後に張り付いたまま全く動かない", "acc_at_chance", "yes"),
+    ("10クラスでlossが2.30で止まっている", "acc_at_chance", "yes"),
+    ("10クラスでlossが2.3から1.9まで下がった", "acc_at_chance", None),
 ])
 def test_what_numbers_describe(text, fact, answer):
     assert facts(text).get(fact) == ({answer} if answer else None)
-
-
-@pytest.mark.parametrize("text, answer", [
-    # a Japanese loss value before the verb that says it stays, even where it started
-    ("2クラス分類。train lossは最初から0.693前後に張り付いたまま全く動かない", "yes"),
-    ("10クラスでlossが2.30で止まっている", "yes"),
-    ("10クラスでlossが2.3から1.9まで下がった", None),
-])
-def test_a_loss_stuck_at_chance(text, answer):
-    assert facts(text).get("acc_at_chance") == ({answer} if answer else None)
-
-
-@pytest.mark.parametrize("text, answer", [
-    # a value the loss has held since the first step is where it started
-    ("200 classes. Training loss has sat at 5.30 (ln 200 = 5.30) from the first step through 8 epochs.", "no"),
-    ("10 classes. the loss has been 9.2 since the start", "yes"),
-])
-def test_a_loss_held_since_the_start(text, answer):
-    assert facts(text).get("initial_loss_off") == {answer}
