@@ -20,19 +20,28 @@ import re
 
 Fact = tuple[str, str, str, str]
 
-_NUMBER = r"10\s?(?:\^|\*\*)\s?[-+]?\d{1,3}|\d{1,15}(?:\.\d{1,15})?(?:e[-+]?\d{1,3})?"
+_POWER = r"10\s?(?:\^|\*\*)\s?[-+]?\d{1,3}"  # 10^6, 10**-8
+_DECIMAL = r"\d{1,15}(?:\.\d{1,15})?"
+_NUMBER = rf"{_POWER}|{_DECIMAL}(?:e[-+]?\d{{1,3}})?"
 _END = r"(?![a-z0-9_]|\.\d)"
 VALUE = rf"(?<![a-z0-9_.])({_NUMBER}){_END}"
 """A number as people write it in a log or a chat: 0.5, 3e-4, 1.5e+3, 10^6, 10**-8 (digit runs are
 bounded, so a long run of digits is not retried from each digit)."""
 
 
+_ITERATIONS = r"iterations?|iters?|steps?|batches|updates?"
+"""Units that count iterations (epochs count something larger)."""
 _STEP = r"\s?(?:->|→|=>|to|から|,\s?then|then|,)\s?(?:~|about|around)?\s?"
 """Between the values of a series: "1e6 -> 1e9", "0.98, 3.4, 210", 「1e3から1e8」."""
 _NOT_A_VALUE = r"(?!\s?(?:epochs?|steps?|iter\w*|layers?|st\b|nd\b|th\b|エポック|epoch|ステップ|層|番目|つ目))"
 """After a number: "20 epochs", 「1層目」 count something else."""
 _SERIES_VALUE = re.compile(VALUE)
 _SERIES_TAIL = re.compile(rf"(?:{_STEP}(?:{_NUMBER}){_END}{_NOT_A_VALUE}){{1,8}}")
+
+
+def _grows(values: list[float], factor: float) -> bool:
+    """Never falls, and ends ``factor`` times higher than it began."""
+    return all(b >= a for a, b in zip(values, values[1:])) and values[-1] >= factor * max(values[0], 1e-12)
 
 
 def value_of(written: str) -> float:
@@ -106,7 +115,7 @@ _GRADIENT = re.compile(r"(?<![a-z_])(?:grad(?:ient)?s?(?:[ _-]?norms?)?(?![a-z])
                        r"(?:(?!accum|clip|max|thresh|step|update|check|penalty|クリッピング|クリップ)"
                        r"(?:\d{1,3}\s?(?:層目?|番目|つ目|(?:st|nd|rd|th)\b)|[^0-9\n.。])){0,40}?"
                        + VALUE + _NOT_A_VALUE)
-_POWER_OF_TEN = re.compile(r"(?<![a-z0-9_.])(10\s?(?:\^|\*\*)\s?[-+]?\d{1,3}|\d{1,15}(?:\.\d{1,15})?e[-+]?\d{1,3})" + _END)
+_POWER_OF_TEN = re.compile(rf"(?<![a-z0-9_.])({_POWER}|{_DECIMAL}e[-+]?\d{{1,3}})" + _END)
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|[。！？\n]")
 _NOT_A_NORM = re.compile(r"(?:clip\w*|max_norm|accumulat\w*)[^\n.。]{0,12}$")
 
@@ -125,7 +134,7 @@ def gradient_norms(text: str) -> list[Fact]:
         if tail:
             series = [values[-1][0]] + [value_of(m.group(1)) for m in _SERIES_VALUE.finditer(tail.group(0))]
             values += [(v, text[match.start():tail.end()]) for v in series[1:]]
-            if all(b >= a for a, b in zip(series, series[1:])) and series[-1] >= GROWTH * max(series[0], 1e-12):
+            if _grows(series, GROWTH):
                 growing = (series[0], series[-1], text[match.start():tail.end()])
         sentence_end = _SENTENCE_END.search(text, match.end())
         for more in _POWER_OF_TEN.finditer(text, match.end(), sentence_end.start() if sentence_end else len(text)):
@@ -153,7 +162,7 @@ def gradient_norms(text: str) -> list[Fact]:
 _LOSS_SERIES = re.compile(r"(?:loss|ロス|損失)[^0-9\n.。]{0,30}?" + VALUE + _NOT_A_VALUE + _SERIES_TAIL.pattern)
 
 
-_WITHIN = re.compile(r"\s(?:in|within)\s(?:like\s|about\s|around\s|just\s|~)?(\d{1,6})\s(?:iterations?|iters?|steps?|batches|updates?)")
+_WITHIN = re.compile(r"\s(?:in|within)\s(?:like\s|about\s|around\s|just\s|~)?(\d{1,6})\s(?:" + _ITERATIONS + ")")
 
 
 def loss_series(text: str) -> list[Fact]:
@@ -163,8 +172,7 @@ def loss_series(text: str) -> list[Fact]:
     for match in _LOSS_SERIES.finditer(text):
         values = [value_of(m.group(1)) for m in _SERIES_VALUE.finditer(match.group(0))]
         listed = re.search(r"\d\s?,\s?(?!then)", match.group(0))  # "0.98, 3.4, 210": a list needs three
-        if len(values) >= (3 if listed else 2) and all(b >= a for a, b in zip(values, values[1:])) \
-                and values[-1] >= 10 * max(values[0], 1e-12):
+        if len(values) >= (3 if listed else 2) and _grows(values, 10):
             out.append(("loss_diverging", "yes", match.group(0),
                         f"the loss grows from {values[0]:g} to {values[-1]:g}"))
             within = _WITHIN.match(text, match.end())  # "0.7 -> 3e6 in like 20 iterations"
@@ -182,14 +190,13 @@ LATE = 2000
 _NAN = r"(?<![a-z])(?:nans?|infs?|inf(?:inity|inite)?|explod\w*|blows? up|blew up|diverg\w*)(?![a-z])"
 """NaN or Inf as a word ("inference" is not Inf), or the explosion that comes with it: the knowledge
 asks whether "the NaN (or the explosion)" comes within the first few hundred iterations."""
-_UNIT = r"(iters?|iterations?|steps?|batches|epochs?|updates?)"
 _NAN_AT = re.compile(_NAN + r"[^.。\n]{0,40}?(?:after|at|within|from|around|by|in)\s?"
                      r"(?:(?P<before>step|iter(?:ation)?s?|it|epoch)\s?)?(?:~|about|around)?\s?~?"
-                     r"(?<!\d)(?P<count>\d{1,15}(?:\.\d{1,15})?)\s?(?P<k>k)?\s?(?P<after>" + _UNIT[1:-1] + r")?(?!\w|\.\d)")
+                     r"(?<!\d)(?P<count>\d{1,15}(?:\.\d{1,15})?)\s?(?P<k>k)?\s?(?P<after>" + _ITERATIONS + r"|epochs?)?(?!\w|\.\d)")
 _STEPS_BEFORE_NAN = re.compile(r"(?:(?:by|at|after|within|around|in)\s(?P<unit>step|iter(?:ation)?|batch|update|epoch)\s?~?"
                                r"(?<!\d)(?P<count>\d{1,9})(?P<k>k)?"
                                r"|(?:after|within|in|first)\s(?:~|about|around)?\s?(?<!\d)(?P<count2>\d{1,9})(?P<k2>k)?\s?"
-                               r"(?P<unit2>iters?|iterations?|steps?|batches|updates?|epochs?))(?!\w)[^.。\n]{0,40}?(?P<nan>" + _NAN + ")")
+                               r"(?P<unit2>" + _ITERATIONS + r"|epochs?))(?!\w)[^.。\n]{0,40}?(?P<nan>" + _NAN + ")")
 _NAN_FIRST = re.compile(_NAN + r"[^.。\n]{0,40}?(?:from|at|on|in|after)\s(?:the\s)?(?:very\s)?(?:first|1st)\s"
                         r"(?:batch|step|iter\w*|update|few\s(?:steps|iter\w*|batches))"
                         r"|(?:最初の|1回目の|一回目の|1\s?ステップ目|1\s?バッチ目)[^。\n]{0,12}?" + _NAN)

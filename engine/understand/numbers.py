@@ -104,8 +104,9 @@ _PERCENT_SCORE = re.compile(r"(?:" + _METRIC + r"|scores?|スコア)[^\n.。%]{0
 _METRIC_BEFORE = re.compile(_METRIC + r"(?![a-z])")
 
 
-def _sentence_before(text: str, position: int) -> str:
-    return text[max(text.rfind(". ", 0, position), text.rfind("。", 0, position), 0):position]
+def _sentence_start(text: str, position: int) -> int:
+    """Where the sentence holding ``position`` starts (its full stop, or the text's start)."""
+    return max(text.rfind(". ", 0, position), text.rfind("。", 0, position), 0)
 
 
 def _scores_by_split(text: str, pattern: re.Pattern[str] = _SCORE) -> dict[str, tuple[float, str]]:
@@ -114,12 +115,12 @@ def _scores_by_split(text: str, pattern: re.Pattern[str] = _SCORE) -> dict[str, 
     out: dict[str, tuple[float, str]] = {}
     matches = list(pattern.finditer(text))
     if pattern is _SCORE:
-        matches = sorted(matches + [m for m in _SCORE_ITEM.finditer(text) if _METRIC_BEFORE.search(_sentence_before(text, m.start()))],
+        matches = sorted(matches + [m for m in _SCORE_ITEM.finditer(text)
+                                    if _METRIC_BEFORE.search(text, _sentence_start(text, m.start()), m.start())],
                          key=lambda m: m.start())
     for match in matches:
         value = _number(match)
-        before = max(match.start() - 1, 0)  # not the number's own decimal point
-        left = max(text.rfind(". ", 0, before), text.rfind("。", 0, before), 0)
+        left = _sentence_start(text, max(match.start() - 1, 0))  # not the number's own decimal point
         window_start, window_end = max(left, match.start() - 60), match.end() + 40
         best = None
         for name, split_word in _SPLITS:
