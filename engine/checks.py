@@ -318,14 +318,16 @@ def _phrases(result: LoadResult) -> Iterator[Problem]:
         if not valid[True]:
             continue
         # A negative phrase that matches what one of the node's own phrases says is a contradiction.
-        plain = [(source, normalise(plain_text(source, lang)), where) for source, lang, where in valid[False]]
+        plain = [(source, normalise(source), normalise(plain_text(source, lang)), where)
+                 for source, lang, where in valid[False]]
         for other, lang, _ in valid[True]:
-            candidates = [(source, text, where) for source, text, where in plain
-                          if normalise(source) == normalise(other) or could_match(other, text)]
+            same = normalise(other)
+            candidates = [(source, key == same, text, where) for source, key, text, where in plain
+                          if key == same or could_match(other, text)]
             if not candidates:
                 continue  # a word the negative needs is in none of the phrases: no regex to compile
             regex = compile_template(other, lang).regex
-            for source, text, where in candidates:
-                if normalise(source) == normalise(other) or regex.fullmatch(text):
+            for source, identical, text, where in candidates:
+                if identical or regex.fullmatch(text):
                     yield _problem(where, f"node {node.id!r}: phrase {source!r} says what its negative "
                                           f"phrase {other!r} denies, a contradiction", "phrase")

@@ -19,7 +19,7 @@ _BUILDING = threading.Lock()
 
 
 def matcher_for(kb: KnowledgeBase) -> Matcher:
-    """The matcher of ``kb``, compiled once per knowledge base (under a second for the shipped
+    """The matcher of ``kb``, compiled once per knowledge base (about 1.6 s for the shipped
     graph). Thread-safe: the TUI starts building it in the background while a person types, and
     a caller that comes while it is being built waits for it instead of building another."""
     with _BUILDING:
