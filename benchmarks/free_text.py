@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -34,8 +35,12 @@ from engine.understand import matcher_for  # noqa: E402
 def score(reports: list[dict], matcher) -> dict:
     groups: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     misses = []
+    matcher.hear("warm-up")
+    hearing = 0.0
     for report in reports:
+        started = time.perf_counter()
         facts = matcher.hear(report["text"])
+        hearing += time.perf_counter() - started
         heard = {h.id: h.answer for h in facts}
         stated = {k: str(v) for k, v in report["facts"].items()}
         split = "tuning" if report["split"] in ("tune", "dev") else report["split"]
@@ -58,7 +63,7 @@ def score(reports: list[dict], matcher) -> dict:
         out[key] = {**g, "recall": round(g["recalled"] / g["stated"], 3) if g["stated"] else None,
                     "precision": round((g["heard"] - g["extra"] - g["contradictions"]) / g["heard"], 3)
                     if g["heard"] else None}
-    return {"groups": out, "misses": misses}
+    return {"groups": out, "misses": misses, "ms_per_report": round(hearing * 1000 / max(len(reports), 1), 2)}
 
 
 def main() -> int:
@@ -80,6 +85,7 @@ def main() -> int:
     for key, g in result["groups"].items():
         print(f"{key:<22}{g['reports']:>8}{g['stated']:>8}{g['recall']!s:>8}{g['contradictions']:>8}"
               f"{g['heard']:>7}{g['extra']:>7}{g['precision']!s:>7}")
+    print(f"\nhearing a report: {result['ms_per_report']} ms on average")
     if args.show_misses:
         for miss in result["misses"]:
             print(f"\n{miss['id']} ({miss['split']}): {miss['text']}")

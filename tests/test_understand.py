@@ -164,6 +164,15 @@ def test_matcher_is_cached_per_knowledge_base():
     assert matcher_for(kb) is matcher_for(kb)
 
 
+def test_the_first_word_index_keeps_every_template_that_could_match(kb):
+    """A sentence is tried only against templates indexed under a first word it contains: exactly
+    the templates whose required words it holds, in the knowledge's order."""
+    m = matcher_for(kb)
+    for report in REPORTS[::7]:
+        for sentence in normalise(report["text"]).split("。"):
+            assert m._candidates(sentence) == [p for p in m.phrases if p.template.could_match(sentence)]
+
+
 FILES = sorted((ROOT / "tests" / "free_text").glob("*.yaml"))
 REPORTS = [report for path in FILES for report in yaml.safe_load(path.read_text(encoding="utf-8"))]
 """reports.yaml (48, split tune / holdout) and fresh*.yaml (9 batches, 528 in all), written later

@@ -114,6 +114,17 @@ class Matcher:
                             self.phrases.append(CompiledPhrase(node.id, compile_template(source, lang), negative))
                         except TemplateError as exc:
                             self.errors.append((node.id, source, exc))
+        # Each template under the words of its first required part: a sentence is tried only against
+        # the templates one of whose first words it contains (a few hundred of thousands), in order.
+        self._by_first_word: dict[str, list[int]] = {}
+        for k, phrase in enumerate(self.phrases):
+            for needle in phrase.template.needles[0] if phrase.template.needles else ("",):
+                self._by_first_word.setdefault(needle, []).append(k)
+
+    def _candidates(self, sentence: str) -> list[CompiledPhrase]:
+        """The templates that could match ``sentence``, in the order of :attr:`phrases`."""
+        ks = {k for needle, indices in self._by_first_word.items() if needle in sentence for k in indices}
+        return [self.phrases[k] for k in sorted(ks) if self.phrases[k].template.could_match(sentence)]
 
     @cached_property
     def _template_words(self) -> frozenset[str]:
@@ -178,9 +189,7 @@ class Matcher:
                 offset += len(sentence) + 1
                 continue
             bounds = sorted(m.start() for pattern in (_CLAUSE, _PARENS) for m in pattern.finditer(sentence))
-            for phrase in self.phrases:
-                if not phrase.template.could_match(sentence):
-                    continue
+            for phrase in self._candidates(sentence):
                 for match in phrase.template.regex.finditer(sentence):
                     negated = _negated(sentence, match.start(), match.end(), bounds)
                     if negated is None:
